@@ -1,0 +1,1 @@
+"""Getting the card to talk: access keys, BAC and PACE."""
