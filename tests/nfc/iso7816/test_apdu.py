@@ -25,7 +25,8 @@ def test_command_round_trip(data: bytes, le: int | None, extended: bool) -> None
     decoded = CommandApdu.decode(apdu.encode())
     assert decoded.data == data
     assert decoded.le == le
-    assert decoded.is_extended == apdu.is_extended
+    if data or le is not None:  # a bare header has no length fields to mark it extended
+        assert decoded.is_extended == apdu.is_extended
 
 
 def test_response_decode() -> None:
