@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from asn1crypto.core import ObjectIdentifier
+
 from nfc.errors import ParseError
 
 MAX_TAG_BYTES = 3  # ICAO uses at most 2; X.690 allows more, but nothing in the LDS needs them
@@ -164,3 +166,43 @@ def encode_tag(tag: int) -> bytes:
 
 def encode_tlv(tag: int, value: bytes) -> bytes:
     return encode_tag(tag) + encode_length(len(value)) + value
+
+
+# --- DER primitives shared by the SecurityInfo and DG13 parsers ------------------------------------
+TAG_INTEGER = 0x02
+TAG_OID = 0x06
+TAG_SEQUENCE = 0x30
+TAG_SET = 0x31
+MAX_INTEGER_BYTES = 8  # versions, key ids, field numbers: small numbers only
+
+
+def decode_integer(tlv: Tlv, what: str) -> int:
+    if tlv.tag != TAG_INTEGER:
+        raise ParseError(what, f"expected INTEGER, found tag {tlv.tag:X}", tlv.start)
+    if not 1 <= len(tlv.value) <= MAX_INTEGER_BYTES:
+        raise ParseError(what, "INTEGER empty or too large", tlv.start)
+    return int.from_bytes(tlv.value, "big", signed=True)
+
+
+def encode_integer(n: int) -> bytes:
+    size = n.bit_length() // 8 + 1  # room for the sign bit
+    return encode_tlv(TAG_INTEGER, n.to_bytes(size, "big", signed=True))
+
+
+def decode_oid(tlv: Tlv, what: str) -> str:
+    """Dotted OID. asn1crypto does the arithmetic; it silently accepts truncated encodings, so the
+    sub-identifier framing is checked here first."""
+    value = tlv.value
+    if tlv.tag != TAG_OID:
+        raise ParseError(what, f"expected OBJECT IDENTIFIER, found tag {tlv.tag:X}", tlv.start)
+    if not value or value[-1] & 0x80:
+        raise ParseError(what, "OBJECT IDENTIFIER empty or truncated", tlv.start)
+    if len(value) > 64:
+        raise ParseError(what, "OBJECT IDENTIFIER too long", tlv.start)
+    if any(b == 0x80 and (i == 0 or not value[i - 1] & 0x80) for i, b in enumerate(value)):
+        raise ParseError(what, "OBJECT IDENTIFIER not minimally encoded", tlv.start)
+    return str(ObjectIdentifier.load(encode_tlv(TAG_OID, value)).dotted)
+
+
+def encode_oid(dotted: str) -> bytes:
+    return bytes(ObjectIdentifier(dotted).dump())
