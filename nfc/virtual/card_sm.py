@@ -16,6 +16,7 @@ class CardSmSession:
     def __init__(self, cipher: str, ks_enc: bytes, ks_mac: bytes, ssc: int = 0) -> None:
         self._codec = SmCodec(cipher, ks_enc, ks_mac, ssc)
         self.cipher_name = cipher
+        self.cipher = cipher
 
     def __repr__(self) -> str:
         return f"CardSmSession(cipher={self.cipher_name!r}, ssc={self._codec.ssc})"
@@ -29,6 +30,4 @@ class CardSmSession:
 
     def protect_response(self, response: ResponseApdu) -> ResponseApdu:
         data = self._codec.wrap_response(response.data, response.sw)
-        return ResponseApdu(data, 0x90, 0x00) if response.sw == 0x9000 else ResponseApdu(
-            data, response.sw1, response.sw2
-        )
+        return ResponseApdu(data, response.sw1, response.sw2)
