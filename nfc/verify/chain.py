@@ -1,0 +1,111 @@
+"""Certificate path DSC → (link certificates) → trusted CSCA, checked by hand the ICAO way
+(9303-11 §5.1 / 9303-12): signature with the rebuilt issuer key, validity at the time of the check,
+key usage, CA flag, and the DSC's revocation status from a CRL signed by its CSCA."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from nfc.errors import NfcError
+from nfc.verify.certs import Certificate, aki_matches
+from nfc.verify.crl import Crl
+
+MAX_DEPTH = 4  # DSC, up to two link certificates, the self-signed CSCA
+
+
+class IssuerSource(Protocol):
+    def issuers_of(self, cert: Certificate) -> Sequence[Certificate]: ...
+
+    def crls_for(self, issuer: Certificate) -> Sequence[Crl]: ...
+
+
+@dataclass(frozen=True)
+class ChainPolicy:
+    #: no valid, current CRL for the DSC's CSCA → failed (True) or just reported (False)
+    require_crl: bool = False
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    status: str  # "chained" | "no-issuer" | "failed"
+    reason: str | None
+    path: tuple[str, ...]  # subjects, DSC first
+    csca_subject: str | None
+    revocation: str  # "good" | "revoked" | "unknown" | "stale" | "not-checked"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "chained"
+
+
+def _signed_by(cert: Certificate, issuer: Certificate) -> bool:
+    try:
+        return cert.signed_by(issuer.public_key())
+    except NfcError:
+        return False  # unusable issuer key or algorithm: not this issuer
+
+
+def _find_issuer(cert: Certificate, source: IssuerSource) -> Certificate | None:
+    for candidate in source.issuers_of(cert):
+        if candidate.der != cert.der and aki_matches(candidate, cert.aki) and _signed_by(cert, candidate):
+            return candidate
+    return None
+
+
+def _revocation(dsc: Certificate, csca: Certificate, source: IssuerSource, now: datetime) -> str:
+    verdict = "unknown"
+    for crl in source.crls_for(csca):
+        try:
+            if not crl.signed_by(csca.public_key()):
+                continue
+        except NfcError:
+            continue
+        if crl.is_revoked(dsc):
+            return "revoked"
+        verdict = "stale" if crl.overdue(now) and verdict != "good" else "good"
+    return verdict
+
+
+DEFAULT_POLICY = ChainPolicy()
+
+
+def validate_dsc(
+    dsc: Certificate, source: IssuerSource, now: datetime, policy: ChainPolicy = DEFAULT_POLICY
+) -> ChainResult:
+    path = [dsc.subject]
+    if not dsc.valid_at(now):
+        reason = "dsc-expired" if now > dsc.not_after else "dsc-not-yet-valid"
+    elif dsc.key_usage and "digital_signature" not in dsc.key_usage:
+        reason = "dsc-key-usage"
+    else:
+        reason = None
+    current = dsc
+    for _ in range(MAX_DEPTH):
+        issuer = _find_issuer(current, source)
+        if issuer is None:
+            return ChainResult("no-issuer", "dsc-issuer-unknown", tuple(path), None, "not-checked")
+        path.append(issuer.subject)
+        if reason is None:
+            if not issuer.valid_at(now):
+                reason = "csca-expired"
+            elif issuer.is_ca is False or (issuer.key_usage and "key_cert_sign" not in issuer.key_usage):
+                reason = "csca-key-usage"
+        if issuer.self_issued and _signed_by(issuer, issuer):
+            revocation = _revocation(dsc, path_issuer(dsc, issuer, source), source, now)
+            if reason is None and revocation == "revoked":
+                reason = "dsc-revoked"
+            if reason is None and policy.require_crl and revocation in ("unknown", "stale"):
+                reason = "crl-unavailable"
+            status = "chained" if reason is None else "failed"
+            return ChainResult(status, reason, tuple(path), issuer.subject, revocation)
+        current = issuer  # a link certificate: continue to the CSCA that signed it
+    return ChainResult("failed", "chain-too-long", tuple(path), None, "not-checked")
+
+
+def path_issuer(dsc: Certificate, root: Certificate, source: IssuerSource) -> Certificate:
+    """The certificate that directly signed the DSC (its CRL issuer): the first hop of the path."""
+    direct = _find_issuer(dsc, source)
+    return direct if direct is not None else root
