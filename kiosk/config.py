@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from kiosk.errors import KioskError
+from kiosk.profiles import KioskProfile, ProfileError, load_kiosk
+
 ENV_PREFIX = "CCCD_KIOSK_"
 DEFAULT_SITE_FILE = Path("/etc/cccd-kiosk/site.toml")
 DEFAULT_DEVICE_FILE = Path("/etc/cccd-kiosk/device.toml")
@@ -40,7 +43,7 @@ KNOWN_VERDICTS = (
 )
 
 
-class ConfigError(Exception):
+class ConfigError(KioskError):
     """Invalid configuration. ``key`` and ``source`` say exactly what to fix where."""
 
     reason = "config-invalid"
@@ -49,8 +52,12 @@ class ConfigError(Exception):
     def __init__(self, message: str, *, key: str = "", source: str = "") -> None:
         self.key = key
         self.source = source
+        self.problem = message
         where = f"{key}" + (f" (from {source})" if source else "")
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(None, None, detail=f"{where}: {message}" if where else message)
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
 @dataclass(frozen=True)
@@ -129,8 +136,8 @@ class PrinterConfig:
     host: str = ""
     port: int = 9100
     timeout_s: float = 10.0
-    #: 384 dots = 58 mm paper, 576 dots = 80 mm paper (203 dpi)
-    width_px: int = 576
+    #: 384 dots = 58 mm paper, 576 dots = 80 mm paper (203 dpi); 0 = from the hardware profile
+    width_px: int = 0
     #: python-escpos capability profile name (escpos-printer-db), empty = library default
     profile: str = ""
 
@@ -145,7 +152,8 @@ class MetricsConfig:
 class KioskConfig:
     kiosk_id: str = "kiosk-1"
     site_name: str = ""
-    hardware_profile: str = "default"
+    #: kiosk model under hardware_profiles/kiosks/ (reader, printer, camera)
+    hardware_profile: str = "standard-80mm"
     data_dir: Path = Path("/var/lib/cccd-kiosk")
     language: Literal["vi", "en"] = "vi"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -159,6 +167,16 @@ class KioskConfig:
     retention: RetentionConfig = RetentionConfig()
     printer: PrinterConfig = PrinterConfig()
     metrics: MetricsConfig = MetricsConfig()
+
+    def hardware(self) -> KioskProfile:
+        """The selected kiosk model (reader, printer and camera profiles)."""
+        return load_kiosk(self.hardware_profile)
+
+    def ticket_width_px(self) -> int:
+        """Ticket raster width: the configured one, else the profile printer's (384 or 576 dots)."""
+        if self.printer.width_px:
+            return self.printer.width_px
+        return 384 if self.hardware().printer.dots_per_line < 576 else 576
 
     def department(self, code: str) -> Department:
         for dept in self.departments:
@@ -340,7 +358,11 @@ def _validate(cfg: KioskConfig, sources: Mapping[str, str]) -> None:
         )
 
     if not _SLUG.match(cfg.hardware_profile):
-        fail("hardware_profile", "must be a profile name like 'default' or 'acr1252-pn532' (a-z, 0-9, . _ -)")
+        fail("hardware_profile", "must be a kiosk model name like 'standard-80mm' (a-z, 0-9, . _ -)")
+    try:
+        cfg.hardware()
+    except ProfileError as exc:
+        fail("hardware_profile", str(exc))
     if not cfg.kiosk_id.strip():
         fail("kiosk_id", "must not be empty")
     if not -12 <= cfg.timezone_offset_hours <= 14:
@@ -380,8 +402,8 @@ def _validate(cfg: KioskConfig, sources: Mapping[str, str]) -> None:
     if not 1 <= cfg.retention.days <= 3650:
         fail("retention.days", "must be between 1 and 3650")
     p = cfg.printer
-    if p.width_px not in (384, 576):
-        fail("printer.width_px", "must be 384 (58 mm paper) or 576 (80 mm paper)")
+    if p.width_px not in (0, 384, 576):
+        fail("printer.width_px", "must be 384 (58 mm paper), 576 (80 mm paper) or 0 (hardware profile)")
     if p.kind in ("file", "serial") and not p.path:
         fail("printer.path", f"is required for printer.kind = {p.kind!r}")
     if p.kind == "usb" and not (0 < p.usb_vendor <= 0xFFFF and 0 < p.usb_product <= 0xFFFF):

@@ -19,6 +19,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from kiosk.errors import KioskError
+
 ID_HASH_KEY_FILE = "id-hash.key"
 FIELD_KEY_FILE = "field.key"
 _KEY_SIZE = 32
@@ -26,16 +28,14 @@ _NONCE_SIZE = 12
 _FORMAT_V1 = b"\x01"  # leading version byte so the ciphertext format can change later
 
 
-class PrivacyError(Exception):
+class PrivacyError(KioskError):
     """Key or ciphertext problem. Messages never carry personal data."""
 
     reason = "privacy-error"
     hint = "The kiosk's data keys are missing or damaged; call technical staff."
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        if hint is not None:
-            self.hint = hint
+        super().__init__(None, hint, detail=message)
 
 
 # --- keys ----------------------------------------------------------------------------------------

@@ -1,20 +1,18 @@
-"""Store errors. Local base until a project-wide ``kiosk.errors.KioskError`` exists."""
+"""Store errors, part of the ``kiosk.errors.KioskError`` hierarchy."""
 
 from __future__ import annotations
 
+from kiosk.errors import KioskError
 
-class StoreError(Exception):
+
+class StoreError(KioskError):
     """The embedded database failed. Messages never contain personal data."""
 
     reason = "store-error"
     hint = "The kiosk's local database failed; call technical staff (run `cccd-kiosk selftest`)."
 
     def __init__(self, message: str, *, hint: str | None = None, reason: str | None = None) -> None:
-        super().__init__(message)
-        if hint is not None:
-            self.hint = hint
-        if reason is not None:
-            self.reason = reason
+        super().__init__(reason, hint, detail=message)
 
 
 class StoreCorruptError(StoreError):
