@@ -269,7 +269,9 @@ def _hex_problem(text: str) -> str | None:
 
 
 def _atr_problem(text: str) -> str | None:
-    return None if _ATR_PATTERN.match(_normalise_atr_pattern(text)) else "not an ATR pattern (hex, ?, final *)"
+    if _ATR_PATTERN.match(_normalise_atr_pattern(text)):
+        return None
+    return "not an ATR pattern (hex digits, ? per nibble, optional final *)"
 
 
 def _quirk_problem(text: str) -> str | None:
@@ -299,7 +301,8 @@ def _parse_reader(pid: str, t: _Table) -> ReaderProfile:
     if st is not None:
         if transport != "pn532-uart":
             raise t.fail("serial", "only used with transport = \"pn532-uart\"")
-        serial = SerialSettings(port=st.text("port"), baudrate=st.number("baudrate", minimum=9600, maximum=1_288_000))
+        serial = SerialSettings(port=st.text("port"),
+                                baudrate=st.number("baudrate", minimum=9600, maximum=1_288_000))
         st.finish()
     profile = ReaderProfile(
         id=pid, name=t.text("name"), vendor=t.text("vendor"), transport=transport,
@@ -352,9 +355,11 @@ def _parse_camera(pid: str, t: _Table) -> CameraProfile:
         raise t.fail("fourcc", "must be exactly 4 characters, e.g. MJPG")
     camera = CameraProfile(
         id=pid, name=t.text("name"), device_index=t.number("device_index", maximum=63),
-        width=t.number("width", minimum=160, maximum=7680), height=t.number("height", minimum=120, maximum=4320),
+        width=t.number("width", minimum=160, maximum=7680),
+        height=t.number("height", minimum=120, maximum=4320),
         fps=t.number("fps", minimum=1, maximum=240), fourcc=fourcc,
-        autofocus=ctl.flag("autofocus", required=False), focus=ctl.number("focus", required=False, maximum=1023),
+        autofocus=ctl.flag("autofocus", required=False),
+        focus=ctl.number("focus", required=False, maximum=1023),
         auto_exposure=ctl.flag("auto_exposure", required=False),
         exposure=ctl.number("exposure", required=False, minimum=-13, maximum=10_000),
         notes=t.text("notes", required=False, default=""))
@@ -430,8 +435,8 @@ def match_reader(reader_name: str, atr: bytes | None = None, *,
     try:
         return readers[GENERIC_READER_ID]
     except KeyError:
-        raise ProfileError(f"readers/{GENERIC_READER_ID}.toml", None, "the generic fallback profile is missing"
-                           ) from None
+        raise ProfileError(f"readers/{GENERIC_READER_ID}.toml", None,
+                           "the generic fallback profile is missing") from None
 
 
 def load_kiosk(name: str, root: Path | Traversable | None = None) -> KioskProfile:
