@@ -1,0 +1,1 @@
+"""Proving a card genuine: Passive, Chip and Active Authentication, trust store, verdict."""
