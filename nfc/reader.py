@@ -66,6 +66,8 @@ class ReadPlan:
     chip_authentication: bool = True
     active_authentication: bool = True
     max_reauthentications: int = 3
+    #: read only this many bytes first to learn the length (other readers' habit; kept to compare plans)
+    header_probe: int | None = None
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ class CardReader:
                 if isinstance(self.key, CanKey):
                     raise
                 fallback_reason = "PACE refused the MRZ password"
-            except (StatusWordError, AccessControlError, SecureMessagingError, NotImplementedError) as exc:
+            except (StatusWordError, AccessControlError, SecureMessagingError, UnsupportedCardError) as exc:
                 fallback_reason = f"PACE failed ({getattr(exc, 'reason', 'error')})"
             self.channel.sm = None
             self._reset_after_failed_pace()
@@ -235,10 +237,16 @@ class CardReader:
                         cost.bytes_sent + cost.bytes_received, ms)
 
     def _choose_pace(self) -> PaceInfo | None:
-        from nfc.access.pace import is_supported
+        from nfc.access.pace import pace_algorithm
 
-        candidates = [i for i in self._security_infos if isinstance(i, PaceInfo) and is_supported(i)]
-        return candidates[0] if candidates else None
+        for info in self._security_infos:
+            if isinstance(info, PaceInfo):
+                try:
+                    pace_algorithm(info.protocol)
+                except UnsupportedCardError:
+                    continue
+                return info
+        return None
 
     def _select_application(self) -> None:
         response = self.channel.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, LDS1_AID))
@@ -329,7 +337,7 @@ class CardReader:
         while progress.total is None or len(progress.data) < progress.total:
             offset = len(progress.data)
             if progress.total is None:
-                want = 65536 if self._budget.extended else self._block()
+                want = self.plan.header_probe or (65536 if self._budget.extended else self._block())
             else:
                 remaining = progress.total - offset
                 want = min(remaining, 65536 if self._budget.extended else self._block())
@@ -367,10 +375,10 @@ class CardReader:
         from nfc.lds.tlv import unwrap
 
         do54 = b"\x54\x03" + offset.to_bytes(3, "big")
+        cap = 65536 if extended else self._block()
+        le = min(want + 4, cap)  # Le covers the DO'53 header (at most 4 bytes) as well as the data
         response = self.channel.send(
-            CommandApdu(0x00, 0xB1, 0x00, 0x00, do54, le=min(want + 4, 65536 if extended else 256),
-                        extended=extended),
-            accept=accept,
+            CommandApdu(0x00, 0xB1, 0x00, 0x00, do54, le=le, extended=extended), accept=accept
         )
         return ResponseApdu(unwrap(response.data, 0x53), response.sw1, response.sw2)
 

@@ -316,20 +316,21 @@ class VirtualCard:
             limit = command.le
             if protected:
                 fit = max_plain_for_short_response(self._block_size())
-                if command.ins == 0xB1:
-                    fit -= 4  # DO'53 header inside the plaintext
                 if limit > fit:
                     if not wildcard:
                         return ResponseApdu.status(SW_WRONG_LENGTH)
                     limit = fit
-        chunk = content[offset : offset + limit]
+        data_limit = limit
+        if command.ins == 0xB1:  # Le counts the DO'53 wrapping too
+            data_limit = limit - (2 if limit - 2 < 0x80 else 3 if limit - 3 < 0x100 else 4)
+        chunk = content[offset : offset + data_limit]
         if command.ins == 0xB1:
             from nfc.lds.tlv import encode_tlv
 
             body = encode_tlv(0x53, chunk)
         else:
             body = chunk
-        if len(chunk) < limit and not wildcard:
+        if len(chunk) < data_limit and not wildcard:
             return ResponseApdu.status(SW_END_OF_FILE, body)
         return ResponseApdu.status(SW_OK, body)
 
