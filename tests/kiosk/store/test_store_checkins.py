@@ -56,7 +56,7 @@ def test_no_personal_data_in_clear_on_disk(tmp_path: Path) -> None:
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
     for secret in (ID_NUMBER, NAME, "1990-01-02"):
         assert secret.encode() not in raw
-    assert "NGUY".encode() not in raw
+    assert b"NGUY" not in raw
 
 
 def test_repr_hides_id_hash(tmp_path: Path) -> None:
