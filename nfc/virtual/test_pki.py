@@ -50,6 +50,18 @@ class TestPki:
     dsc_key: PrivateKey = field(repr=False)
     pss: bool = False
 
+    def build_sod(self, data_groups: Mapping[int, bytes], digest: str = "sha256") -> bytes:
+        """EF.SOD over ``data_groups`` signed by this PKI's DSC."""
+        return build_sod(data_groups, self.dsc, self.dsc_key, digest, pss=self.pss)
+
+
+#: what the virtual card uses: brainpoolP384r1 with explicit parameters, like real CSCAs
+DEFAULT_KIND = "ec-bp384-explicit"
+
+
+def default_test_pki() -> TestPki:
+    return generate_pki(DEFAULT_KIND)
+
 
 def ec_key_from_seed(seed: bytes, curve: str = "secp256r1") -> ec.EllipticCurvePrivateKey:
     """A deterministic EC private key (test material only)."""
