@@ -13,10 +13,11 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
+
+from kiosk.errors import KioskError
 
 #: The reader profile used when nothing else matches (any PC/SC CCID reader, short APDUs only).
 GENERIC_READER_ID = "generic-ccid"
@@ -38,7 +39,7 @@ PRINTER_CONNECTIONS = ("usb", "serial", "network", "file", "cups")
 KIND_DIRS = {"reader": "readers", "printer": "printers", "camera": "cameras", "kiosk": "kiosks"}
 
 
-class ProfileError(Exception):
+class ProfileError(KioskError):
     """A profile file is missing, unreadable or invalid. ``file`` and ``key`` name the culprit."""
 
     reason = "bad-profile"
@@ -47,8 +48,9 @@ class ProfileError(Exception):
     def __init__(self, file: str, key: str | None, problem: str) -> None:
         self.file = file
         self.key = key
+        self.problem = problem
         where = f" [{key}]" if key else ""
-        super().__init__(f"{file}{where}: {problem}")
+        super().__init__(detail=f"{file}{where}: {problem}")
 
 
 # --- value objects --------------------------------------------------------------------------------
@@ -372,8 +374,19 @@ def _parse_camera(pid: str, t: _Table) -> CameraProfile:
 
 
 # --- loading ----------------------------------------------------------------------------------------
-def _root(root: Path | Traversable | None) -> Traversable:
-    return root if root is not None else resources.files("hardware_profiles")
+def bundled_root() -> Path:
+    """The folder of the bundled ``hardware_profiles`` package (regular or namespace package, e.g. an
+    editable install made before the package had its ``__init__``)."""
+    import hardware_profiles
+
+    for entry in list(hardware_profiles.__path__):
+        if Path(entry).is_dir():
+            return Path(entry)
+    raise ProfileError("hardware_profiles", None, "bundled profile folder not found")
+
+
+def _root(root: Path | Traversable | None) -> Path | Traversable:
+    return root if root is not None else bundled_root()
 
 
 def _read(kind: str, root: Path | Traversable | None) -> list[tuple[str, str, dict[str, Any]]]:
