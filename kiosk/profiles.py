@@ -36,6 +36,8 @@ KNOWN_QUIRKS: frozenset[str] = frozenset({
 TRANSPORTS = ("pcsc", "pn532-uart")
 FEEDBACK_CHANNELS = ("none", "pseudo-apdu", "escape")
 PRINTER_CONNECTIONS = ("usb", "serial", "network", "file", "cups")
+_CONNECTION_KEYS = {"usb": {"usb_vendor_id", "usb_product_id"}, "serial": {"port", "baudrate"},
+                    "network": {"host", "tcp_port"}, "file": {"path"}, "cups": {"path"}}
 KIND_DIRS = {"reader": "readers", "printer": "printers", "camera": "cameras", "kiosk": "kiosks"}
 
 
@@ -335,6 +337,8 @@ def _parse_printer(pid: str, t: _Table) -> PrinterProfile:
                         default=9100 if kind == "network" else None),
         path=ct.text("path", required=kind in ("file", "cups")))
     ct.finish()
+    for key in sorted(set(ct.data) - {"kind"} - _CONNECTION_KEYS[kind]):
+        raise ct.fail(key, f"not used with kind = {kind!r}")
     paper = t.number("paper_width_mm", minimum=40, maximum=120)
     printable = t.number("print_width_mm", minimum=30, maximum=120)
     if printable > paper:

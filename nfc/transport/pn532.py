@@ -132,7 +132,9 @@ class Pn532Connection(CardConnection):
             status, _ = self._exchange(bytes([tg | f.STATUS_MI]) + chunk)
         status, answer = self._exchange(bytes([tg]) + chunks[-1])
         response = bytearray(answer)
-        # Card → host: MI in the status means more data; fetch it with an empty InDataExchange.
+        # Card → host: MI in the status means more data; the host goes on with an InDataExchange that
+        # carries no data (NXP AN10609 §3.3.7.4). Whether a PN532 chains ISO-DEP payloads beyond 262 bytes
+        # on real hardware is unverified: the reader profile keeps APDUs short by default.
         while status & f.STATUS_MI:
             if len(response) > 65_538:
                 raise f.Pn532FrameError("chained PN532 response longer than any R-APDU")

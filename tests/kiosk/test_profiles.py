@@ -228,6 +228,7 @@ def test_bad_reader_file_names_file_and_key(tmp_path: Path, text: str, key: str,
     (GOOD_PRINTER.replace('kind = "network"', 'kind = "usb"'), "connection.usb_vendor_id"),
     (GOOD_PRINTER + "baud = 9600\n", "connection.baud"),     # lands in [connection]: still unknown
     (GOOD_PRINTER.replace("cutter = true", "cuter = true"), "cutter"),
+    (GOOD_PRINTER + "usb_vendor_id = 0x04B8\n", "connection.usb_vendor_id"),   # wrong kind
 ])
 def test_bad_printer_file(tmp_path: Path, text: str, key: str) -> None:
     tree(tmp_path, {"printers/p.toml": text})
