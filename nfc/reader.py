@@ -196,6 +196,9 @@ class CardReader:
             raise SecureMessagingError("secure messaging failed repeatedly; giving up on this tap")
         self._budget.reauths_left -= 1
         self.channel.sm = None
+        # The chip may still hold its keys (it cannot know we rejected its MAC) and would abort the next
+        # plain command; a reset gives both sides a clean state before BAC/PACE again.
+        self.connection.reset()
         self._open_session()
 
     def _reset_after_failed_pace(self) -> None:

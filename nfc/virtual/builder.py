@@ -174,10 +174,11 @@ def build_card(
     settings: CardSettings | None = None,
     cloned: bool = False,
     face_jpeg: bytes | None = None,
+    pki_kind: str = "ec-p256",
 ) -> VirtualCccd:
     """Every file of a CCCD for ``citizen``. ``cloned`` copies the data but not the chip's private keys
     (what a cloned chip looks like: PA passes, CA and AA must fail)."""
-    from nfc.virtual.test_pki import default_test_pki
+    from nfc.virtual.test_pki import sod_for
 
     ca_key = _derived_ec_key(seed, b"chip-authentication", ec.BrainpoolP256R1(), BRAINPOOL_P256R1_ORDER)
     aa_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
@@ -204,9 +205,8 @@ def build_card(
         "DG15": build_dg15(aa_spki),
     }
     files["COM"] = build_com(EfCom("0107", "040000", (0x61, 0x75, 0x63, 0x6D, 0x6E, 0x6F)))
-    pki = default_test_pki()
     data_groups = {int(name[2:]): data for name, data in files.items() if name.startswith("DG")}
-    files["SOD"] = pki.build_sod(data_groups)
+    files["SOD"] = sod_for(data_groups, pki_kind)
     dob, doe = citizen.mrz_dates
     mrz_information = citizen.id_number[3:] + _cd(citizen.id_number[3:]) + dob + _cd(dob) + doe + _cd(doe)
     secrets = CardSecrets(

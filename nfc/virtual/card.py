@@ -71,6 +71,11 @@ class CardSettings:
     max_extended_response: int = 4096  # a chip's I/O buffer is finite even with extended length
     bac: bool = True
     sfi: bool = True
+    #: PACE with the MRZ password. The real CCCD refused it in the one public report (6982, then BAC
+    #: worked: NFCPassportReader#187), so the default mirrors that.
+    pace_mrz: bool = False
+    #: some chips accept only smaller blocks (Ukrainian passports: Le ≤ 192); None = no extra limit
+    max_short_le: int | None = None
     atr: bytes | None = None
 
     def effective_atr(self) -> bytes:
@@ -314,6 +319,11 @@ class VirtualCard:
             limit = min(command.le, self.settings.max_extended_response)
         else:
             limit = command.le
+            cap = self.settings.max_short_le
+            if cap is not None and limit > cap:
+                if not wildcard:
+                    return ResponseApdu.status(SW_WRONG_LENGTH)
+                limit = cap
             if protected:
                 fit = max_plain_for_short_response(self._block_size())
                 if limit > fit:
@@ -366,7 +376,7 @@ class VirtualCard:
                 from nfc.virtual.card_access_protocols import CardPace
 
                 passwords: dict[int, bytes] = {}
-                if self.secrets.mrz_information:
+                if self.secrets.mrz_information and self.settings.pace_mrz:
                     passwords[1] = self.secrets.mrz_information.encode("ascii")
                 if self.secrets.can:
                     passwords[2] = self.secrets.can.encode("ascii")
