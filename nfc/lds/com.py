@@ -34,7 +34,7 @@ class EfCom:
 
 def _digits(value: bytes, size: int, what: str) -> str:
     text = value.decode("ascii", errors="replace")
-    if not re.fullmatch(rf"\d{{{size}}}", text):
+    if not re.fullmatch(rf"[0-9]{{{size}}}", text):
         raise ParseError("EF.COM", f"{what} must be {size} ASCII digits")
     return text
 
@@ -56,7 +56,7 @@ def parse_com(data: bytes) -> EfCom:
 
 
 def build_com(com: EfCom) -> bytes:
-    if not re.fullmatch(r"\d{4}", com.lds_version) or not re.fullmatch(r"\d{6}", com.unicode_version):
+    if not re.fullmatch(r"[0-9]{4}", com.lds_version) or not re.fullmatch(r"[0-9]{6}", com.unicode_version):
         raise ValueError("EF.COM versions must be 4 and 6 digits")
     if any(not 0 <= t <= 0xFF for t in com.tags):
         raise ValueError("EF.COM tag list holds one-byte tags")

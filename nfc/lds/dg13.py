@@ -38,7 +38,7 @@ VERSION = 1
 MAX_DEPTH = 4  # field 13/14 nest names one or two SEQUENCEs deep
 
 WHAT = "DG13"
-_CMND = re.compile(r"\d{9}")
+_CMND = re.compile(r"[0-9]{9}")
 _PRINTABLE = re.compile(r"[A-Za-z0-9 '()+,\-./:=?]*")
 
 # field number → (attribute, PrintableString on the card?)

@@ -147,7 +147,7 @@ def build_dg2(image: bytes, fmt: str, width: int, height: int) -> bytes:
     )
     face = face_info + image_info + image
     face = (len(face) + 4).to_bytes(4, "big") + face
-    record = FORMAT_ID + VERSION_2005 + (RECORD_HEADER + len(face)).to_bytes(4, "big") + (1).to_bytes(2, "big")
+    record = FORMAT_ID + VERSION_2005 + (RECORD_HEADER + len(face)).to_bytes(4, "big") + b"\x00\x01"
     instance = encode_tlv(TAG_HEADER, _BHT) + encode_tlv(TAG_BDB, record + face)
     group = encode_tlv(TAG_COUNT, b"\x01") + encode_tlv(TAG_INSTANCE, instance)
     return encode_tlv(TAG_DG2, encode_tlv(TAG_GROUP, group))

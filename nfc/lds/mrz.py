@@ -246,7 +246,8 @@ def format_td1(
         number = _pad(document_number, 9, "document number")
         number_block = number + check_digit(number)
         optional_field = _pad(optional_data, 15, "optional data")
-    line1 = _pad(document_code, 2, "document code") + _pad(issuing_state, 3, "state") + number_block + optional_field
+    line1 = _pad(document_code, 2, "document code") + _pad(issuing_state, 3, "state")
+    line1 += number_block + optional_field
     dob, doe = _date(date_of_birth, "date of birth"), _date(date_of_expiry, "date of expiry")
     body = (
         dob + check_digit(dob) + _sex_char(sex) + doe + check_digit(doe)
@@ -289,7 +290,7 @@ def format_cccd_td1(
 ) -> tuple[str, str, str]:
     """The CCCD TD1 (cccd-chip.md §3): number = last 9 ID digits, optional data = full ID + '<<' +
     check digit of the ID, nationality VNM, optional data 2 empty. Names may carry diacritics."""
-    if not re.fullmatch(r"\d{12}", id_number):
+    if not re.fullmatch(r"[0-9]{12}", id_number):
         raise ValueError("a CCCD ID number has exactly 12 digits")
     return format_td1(
         document_code="ID", issuing_state="VNM", document_number=id_number[3:],

@@ -105,7 +105,8 @@ def read_tlv(data: bytes, offset: int = 0, what: str = "TLV") -> Tlv:
         raise ParseError(what, "negative offset")
     tag, pos, length = read_header(data, offset, what)
     if length > len(data) - pos:
-        raise ParseError(what, f"declared length {length} exceeds the {len(data) - pos} bytes present", offset)
+        present = len(data) - pos
+        raise ParseError(what, f"declared length {length} exceeds the {present} bytes present", offset)
     return Tlv(tag, bytes(data[pos : pos + length]), offset, pos + length)
 
 
