@@ -23,9 +23,11 @@ commit then close the connection without answering, the lost-response case idemp
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import secrets
+import socket
 import sqlite3
 import threading
 from collections import Counter
@@ -235,6 +237,7 @@ class FhirServer:
         self._requests: Counter[str] = Counter()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()  # open keep-alive connections, cut on stop
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> FhirServer:
@@ -257,6 +260,11 @@ class FhirServer:
         if server is not None:
             server.shutdown()
             server.server_close()
+        with self._lock:
+            connections, self._connections = set(self._connections), set()
+        for sock in connections:  # "down" must also break pooled keep-alive connections
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         if thread is not None:
             thread.join(timeout=5)
 
@@ -502,6 +510,17 @@ def _representation(resource: dict[str, Any], headers: Mapping[str, str]) -> dic
 def _handler_for(server: FhirServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            with server._lock:
+                server._connections.add(self.connection)
+
+        def finish(self) -> None:
+            with server._lock:
+                server._connections.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
         server_version = "cccd-kiosk-fhir/1"
 
         def log_message(self, format: str, *args: Any) -> None:  # silent: URLs hold identifiers

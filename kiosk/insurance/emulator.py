@@ -17,9 +17,11 @@ person's own ``code`` (default 000). The emulator never logs request contents.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import secrets
+import socket
 import threading
 import time
 import unicodedata
@@ -131,6 +133,7 @@ class BhytEmulator:
             self.add_person(person)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()  # open keep-alive connections, cut on stop
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> BhytEmulator:
@@ -153,6 +156,11 @@ class BhytEmulator:
         if server is not None:
             server.shutdown()
             server.server_close()
+        with self._lock:
+            connections, self._connections = set(self._connections), set()
+        for sock in connections:  # "down" must also break pooled keep-alive connections
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         if thread is not None:
             thread.join(timeout=5)
 
@@ -376,6 +384,17 @@ def _parse_body(content_type: str, raw: bytes) -> dict[str, str] | None:
 def _handler_for(emulator: BhytEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            with emulator._lock:
+                emulator._connections.add(self.connection)
+
+        def finish(self) -> None:
+            with emulator._lock:
+                emulator._connections.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
         server_version = "bhyt-emulator/1"
 
         def log_message(self, format: str, *args: Any) -> None:  # silent: URLs hold secrets

@@ -50,12 +50,15 @@ def parse_gateway_timestamp(text: object) -> dt.datetime | None:
     """``yyyyMMddHHmm`` or ``yyyyMMddHHmmss`` (history lists) → naive local datetime, else None."""
     if not isinstance(text, str):
         return None
-    for fmt in ("%Y%m%d%H%M%S", "%Y%m%d%H%M"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt)
-        except ValueError:
-            continue
-    return None
+    text = text.strip()
+    # By length: strptime alone would read 12 digits as "HHMMS" + one-digit seconds.
+    fmt = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}.get(len(text))
+    if fmt is None or not text.isdigit():
+        return None
+    try:
+        return dt.datetime.strptime(text, fmt)
+    except ValueError:
+        return None
 
 
 def _s(data: Mapping[str, Any], key: str) -> str:
