@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (curve constants are long hex literals)
 """ICAO 9303-11 §9.5.1 standardized domain parameters, by PACE/CA parameter id.
 
 0-2: the RFC 5114 MODP groups with prime-order subgroups; 8-18: elliptic curves. ``curve_class`` is the

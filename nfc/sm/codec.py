@@ -114,8 +114,13 @@ class SmCodec:
         dos += encode_tlv(DO_MAC, self.mac(ssc, header + dos))
         extended = command.is_extended or len(dos) > SHORT_MAX_LC
         return CommandApdu(
-            command.cla | SM_CLA_BITS, command.ins, command.p1, command.p2, dos,
-            le=65536 if extended else SHORT_MAX_LE, extended=extended,
+            command.cla | SM_CLA_BITS,
+            command.ins,
+            command.p1,
+            command.p2,
+            dos,
+            le=65536 if extended else SHORT_MAX_LE,
+            extended=extended,
         )
 
     def unwrap_command(self, command: CommandApdu) -> CommandApdu:

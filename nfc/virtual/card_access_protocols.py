@@ -199,7 +199,9 @@ class CardPace:
                 return self._fail(SW_WRONG_DATA)
             self._nonce = self._random(NONCE_LENGTH)
             self._step = 2
-            return _sw(SW_OK, dynamic_auth_data((0x80, encrypt_nonce(algorithm.cipher, self._k_pi, self._nonce))))
+            return _sw(
+                SW_OK, dynamic_auth_data((0x80, encrypt_nonce(algorithm.cipher, self._k_pi, self._nonce)))
+            )
         if step == 2:
             if set(objects) != {0x81}:
                 return self._fail(SW_WRONG_DATA)

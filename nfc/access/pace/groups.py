@@ -181,10 +181,8 @@ def point_encode(t: int, domain: EcDomain) -> tuple[int, int]:
     h2 = (x2 * x2 * x2 + a * x2 + b) % p
     u = t * t * t * h2 % p
     big_a = pow(h2, p - 1 - (p + 1) // 4, p)
-    if big_a * big_a * h2 % p == 1:
-        point = (x2, big_a * h2 % p)
-    else:
-        point = (x3, big_a * u % p)
+    # h2 is a square → (X2, sqrt(h2)); otherwise (X3, A·U): ICAO 9303-11 App. B.2 steps 8-9
+    point = (x2, big_a * h2 % p) if big_a * big_a * h2 % p == 1 else (x3, big_a * u % p)
     if not domain.curve.contains(point):
         raise AccessControlError("Integrated Mapping produced a point off the curve")
     return point

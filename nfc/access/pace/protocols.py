@@ -9,7 +9,13 @@ from asn1crypto.core import ObjectIdentifier
 from nfc.errors import UnsupportedCardError
 
 ID_PACE = "0.4.0.127.0.7.2.2.4"
-_AGREEMENT_MAPPING = {1: ("DH", "GM"), 2: ("ECDH", "GM"), 3: ("DH", "IM"), 4: ("ECDH", "IM"), 6: ("ECDH", "CAM")}
+_AGREEMENT_MAPPING = {
+    1: ("DH", "GM"),
+    2: ("ECDH", "GM"),
+    3: ("DH", "IM"),
+    4: ("ECDH", "IM"),
+    6: ("ECDH", "CAM"),
+}
 _CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 
 

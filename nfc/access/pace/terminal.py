@@ -14,7 +14,6 @@ from nfc.access.keys import AccessKey
 from nfc.access.pace.groups import random_scalar, standard_group
 from nfc.access.pace.protocols import pace_algorithm
 from nfc.access.pace.steps import (
-    NONCE_LENGTH,
     decrypt_ca_data,
     decrypt_nonce,
     dynamic_auth_data,
@@ -90,7 +89,8 @@ def perform_pace(
     reference = password_reference(key)
     k_pi = password_key(reference, password_bytes(key), algorithm.cipher)
     mse_data = (
-        bytes((0x80, len(algorithm.oid_bytes))) + algorithm.oid_bytes
+        bytes((0x80, len(algorithm.oid_bytes)))
+        + algorithm.oid_bytes
         + bytes((0x83, 0x01, reference, 0x84, 0x01, info.parameter_id))
     )
     answer = channel.transmit(CommandApdu(0x00, 0x22, 0xC1, 0xA4, mse_data))
@@ -180,4 +180,3 @@ def _require(objects: dict[int, bytes], tag: int, step: int) -> bytes:
     if value is None:
         raise AccessControlError(f"PACE step {step}: the card's answer lacks tag {tag:02X}")
     return value
-

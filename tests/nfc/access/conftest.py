@@ -16,7 +16,9 @@ from nfc.transport.memory import MemoryConnection
 
 class ScriptedConnection(CardConnection):
     def __init__(self, script: Sequence[tuple[str, str]]) -> None:
-        self.script = [(bytes.fromhex(c.replace(" ", "")), bytes.fromhex(r.replace(" ", ""))) for c, r in script]
+        self.script = [
+            (bytes.fromhex(c.replace(" ", "")), bytes.fromhex(r.replace(" ", ""))) for c, r in script
+        ]
 
     def transmit(self, apdu: bytes) -> bytes:
         assert self.script, f"unexpected extra command {apdu.hex().upper()}"
@@ -55,7 +57,9 @@ class ProtocolResponder:
         command = CommandApdu.decode(apdu)
         if self.sm is not None:
             plain = self.sm.unprotect_command(command)
-            return bytes(self.sm.protect_response(ResponseApdu.status(0x9000, b"echo:" + plain.data)).encode())
+            return bytes(
+                self.sm.protect_response(ResponseApdu.status(0x9000, b"echo:" + plain.data)).encode()
+            )
         answer: ResponseApdu = self.protocol.handle(command)
         if getattr(self.protocol, "session", None) is not None:
             self.sm = self.protocol.session

@@ -24,8 +24,13 @@ CCCD_INFO = PaceInfo("0.4.0.127.0.7.2.2.4.2.2", 2, 13)
 CA_KEY = 0x1D2C3B4A5968778695A4B3C2D1E0F
 
 
-def _run(card_channel: Channel, info: PaceInfo, key: CanKey | MrzKey = CAN, card_password: bytes = b"012345",
-         reference: int = 2) -> Any:
+def _run(
+    card_channel: Channel,
+    info: PaceInfo,
+    key: CanKey | MrzKey = CAN,
+    card_password: bytes = b"012345",
+    reference: int = 2,
+) -> Any:
     card = CardPace({reference: card_password}, [info], chip_auth_private_key=CA_KEY)
     channel = card_channel(card)
     result = perform_pace(channel, key, info)
@@ -67,7 +72,8 @@ def test_round_trips(card_channel: Channel, agreement: str, mapping: str, cipher
         assert result.ca_data is not None and result.chip_mapping_public_key is not None
         pk_ic = curve.multiply(CA_KEY, EC_CURVES[param_id].generator)
         assert curve.multiply(int.from_bytes(result.ca_data, "big"), pk_ic) == curve.decode(
-            result.chip_mapping_public_key)
+            result.chip_mapping_public_key
+        )
 
 
 @pytest.mark.slow
@@ -82,8 +88,14 @@ def test_mrz_password(card_channel: Channel) -> None:
     _run(card_channel, CCCD_INFO, key, key.mrz_information().encode(), reference=1)
 
 
-@pytest.mark.parametrize("info", [CCCD_INFO, PaceInfo(pace_oid("ECDH", "IM", "AES-128"), 2, 13),
-                                  PaceInfo(pace_oid("DH", "GM", "AES-128"), 2, 0)])
+@pytest.mark.parametrize(
+    "info",
+    [
+        CCCD_INFO,
+        PaceInfo(pace_oid("ECDH", "IM", "AES-128"), 2, 13),
+        PaceInfo(pace_oid("DH", "GM", "AES-128"), 2, 0),
+    ],
+)
 def test_wrong_can_is_wrong_key(card_channel: Channel, info: PaceInfo) -> None:
     channel = card_channel(CardPace({2: b"012345"}, [info]))
     with pytest.raises(WrongKeyError):
@@ -115,13 +127,22 @@ def test_card_pace_is_strict() -> None:
     assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE, le=256)).sw == 0x6700  # Le on MSE:Set AT
     assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA6, MSE)).sw == 0x6A86
     assert card.handle(CommandApdu(0x10, 0x86, 0x00, 0x00, bytes.fromhex("7C00"), le=256)).sw == 0x6985
-    assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE.replace(b"\x83\x01\x02", b"\x83\x01\x03"))).sw == 0x6A88
+    assert (
+        card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE.replace(b"\x83\x01\x02", b"\x83\x01\x03"))).sw
+        == 0x6A88
+    )
     assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE[:-1] + b"\x0c")).sw == 0x6A88  # unknown param
     assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE)).sw == 0x9000
-    assert card.handle(CommandApdu(0x00, 0x86, 0x00, 0x00, bytes.fromhex("7C00"), le=256)).sw != 0x9000  # no chaining
+    assert (
+        card.handle(CommandApdu(0x00, 0x86, 0x00, 0x00, bytes.fromhex("7C00"), le=256)).sw != 0x9000
+    )  # no chaining
     assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE)).sw == 0x9000
-    assert card.handle(CommandApdu(0x10, 0x86, 0x00, 0x00, bytes.fromhex("7C02 8000".replace(" ", "")),
-                                   le=256)).sw == 0x6A80
+    assert (
+        card.handle(
+            CommandApdu(0x10, 0x86, 0x00, 0x00, bytes.fromhex("7C02 8000".replace(" ", "")), le=256)
+        ).sw
+        == 0x6A80
+    )
     assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE)).sw == 0x9000
     assert card.handle(CommandApdu(0x10, 0x86, 0x00, 0x00, b"\x7c\x05\x81", le=256)).sw == 0x6A80  # garbage
     assert card.session is None

@@ -30,9 +30,17 @@ def test_matches_cryptography_curve(param_id: int) -> None:
 
 def test_names_and_ids() -> None:
     assert {i: d.name for i, d in EC_CURVES.items()} == {
-        8: "P-192", 9: "brainpoolP192r1", 10: "P-224", 11: "brainpoolP224r1", 12: "P-256",
-        13: "brainpoolP256r1", 14: "brainpoolP320r1", 15: "P-384", 16: "brainpoolP384r1",
-        17: "brainpoolP512r1", 18: "P-521",
+        8: "P-192",
+        9: "brainpoolP192r1",
+        10: "P-224",
+        11: "brainpoolP224r1",
+        12: "P-256",
+        13: "brainpoolP256r1",
+        14: "brainpoolP320r1",
+        15: "P-384",
+        16: "brainpoolP384r1",
+        17: "brainpoolP512r1",
+        18: "P-521",
     }
     assert EC_CURVES[9].curve_class is None and EC_CURVES[11].curve_class is None
     assert EC_CURVES[14].curve_class is None

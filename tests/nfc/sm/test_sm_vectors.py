@@ -30,18 +30,24 @@ def test_d4_three_protected_exchanges() -> None:
 
     wire = sm.protect(CommandApdu(0x00, 0xB0, 0x00, 0x04, le=0x12))
     assert wire.encode() == H("0CB000040D9701128E082EA28A70F3C7B53500")
-    plain = sm.unprotect(ResponseApdu.decode(H(
-        "871901FB9235F4E4037F2327DCC8964F1F9B8C30F42C8E2FFF224A990290008E08C8B2787EAEA07D749000"
-    )))
+    plain = sm.unprotect(
+        ResponseApdu.decode(
+            H("871901FB9235F4E4037F2327DCC8964F1F9B8C30F42C8E2FFF224A990290008E08C8B2787EAEA07D749000")
+        )
+    )
     assert plain.data == H("04303130365F36063034303030305C026175")
     assert sm.ssc == 0x887022120C06C22C
 
 
 def test_d4_card_side_produces_the_printed_responses() -> None:
     card = CardSmSession("3DES", D4_ENC, D4_MAC, D4_SSC)
-    command = card.unprotect_command(CommandApdu.decode(H("0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800")))
+    command = card.unprotect_command(
+        CommandApdu.decode(H("0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800"))
+    )
     assert command == CommandApdu(0x00, 0xA4, 0x02, 0x0C, H("011E"))
-    assert card.protect_response(ResponseApdu(b"", 0x90, 0x00)).encode() == H("990290008E08FA855A5D4C50A8ED9000")
+    assert card.protect_response(ResponseApdu(b"", 0x90, 0x00)).encode() == H(
+        "990290008E08FA855A5D4C50A8ED9000"
+    )
     command = card.unprotect_command(CommandApdu.decode(H("0CB000000D9701048E08ED6705417E96BA5500")))
     assert command.le == 4 and command.data == b""
     answer = card.protect_response(ResponseApdu(H("60145F01"), 0x90, 0x00))
@@ -49,7 +55,9 @@ def test_d4_card_side_produces_the_printed_responses() -> None:
 
 
 def test_9c_aes_encode() -> None:
-    sm = SmSession("AES-128", H("cc86415f2ed7e8fd663b754265695ae1"), H("581e84b8ee06c4d3eee30461498d7fb3"), 0xBA)
+    sm = SmSession(
+        "AES-128", H("cc86415f2ed7e8fd663b754265695ae1"), H("581e84b8ee06c4d3eee30461498d7fb3"), 0xBA
+    )
     assert sm.max_short_read == 223
     wire = sm.protect(CommandApdu(0x00, 0x22, 0x41, 0xA4, H("800a04007f000702020302028401c3")))
     assert wire.encode() == H("0c2241a41d871101980953d37f67558690045d78a853b18a8e08929767a2cef172e200")
@@ -73,7 +81,9 @@ P_9C = (
 
 
 def test_9c_aes_decode_223_bytes() -> None:
-    sm = SmSession("AES-128", H("a8e85e938514ec67ae33cda3d43d3c48"), H("27f1adeb705a049a305b0c619b14b9b3"), 0x0B)
+    sm = SmSession(
+        "AES-128", H("a8e85e938514ec67ae33cda3d43d3c48"), H("27f1adeb705a049a305b0c619b14b9b3"), 0x0B
+    )
     plain = sm.unprotect(ResponseApdu.decode(H(R_9C)))
     assert plain.data == H(P_9C) and len(plain.data) == 223 and plain.sw == 0x9000
 
