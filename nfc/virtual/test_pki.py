@@ -81,7 +81,12 @@ def spki_der(key: PrivateKey, *, explicit: bool = False) -> bytes:
     der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     if not explicit or not isinstance(public, ec.EllipticCurvePublicKey):
         return der
-    info = asn1_keys.PublicKeyInfo.load(der)
+    return explicit_ec_spki(der)
+
+
+def explicit_ec_spki(named_spki: bytes) -> bytes:
+    """Rewrite a named-curve EC SubjectPublicKeyInfo with explicit domain parameters (ICAO style)."""
+    info = asn1_keys.PublicKeyInfo.load(named_spki)
     oid = info["algorithm"]["parameters"].chosen.dotted
     curve = next(c for c in named_curves() if c.oid == oid)
     size = (curve.p.bit_length() + 7) // 8
