@@ -85,7 +85,8 @@ def eventually(condition: Callable[[], bool], seconds: float = 1.0) -> bool:
 
 
 def connect(emulator: Pn532Emulator, **kwargs: float) -> Pn532Connection:
-    options: dict[str, float] = {"timeout": 0.5, "ack_timeout": 0.1, "wake_timeout": 0.5}
+    # generous ACK wait: a late ACK under CI load would make the host resend (and the card see it twice)
+    options: dict[str, float] = {"timeout": 0.5, "ack_timeout": 0.3, "wake_timeout": 0.5}
     options.update(kwargs)
     return Pn532Connection(emulator.port, 115200, **options)  # type: ignore[arg-type]
 
@@ -208,7 +209,7 @@ def test_persistent_checksum_errors_raise_typed_error(emulator: Pn532Emulator) -
 
 
 def test_silent_chip_gives_timeout(emulator: Pn532Emulator) -> None:
-    with connect(emulator) as conn:
+    with connect(emulator, ack_timeout=0.1) as conn:
         conn.wait_for_card(1.0)
         emulator.silent = True
         with pytest.raises(TransportTimeoutError):
