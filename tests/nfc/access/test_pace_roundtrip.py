@@ -119,7 +119,7 @@ def test_unsupported_protocols() -> None:
         perform_pace(channel, CAN, PaceInfo(pace_oid("ECDH", "GM", "AES-128"), 2, None))
 
 
-MSE = bytes.fromhex("800A04007F00070202040202830102 84010D".replace(" ", ""))
+MSE = bytes.fromhex("800A04007F0007020204020283010284010D")
 
 
 def test_card_pace_is_strict() -> None:
@@ -137,12 +137,7 @@ def test_card_pace_is_strict() -> None:
         card.handle(CommandApdu(0x00, 0x86, 0x00, 0x00, bytes.fromhex("7C00"), le=256)).sw != 0x9000
     )  # no chaining
     assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE)).sw == 0x9000
-    assert (
-        card.handle(
-            CommandApdu(0x10, 0x86, 0x00, 0x00, bytes.fromhex("7C02 8000".replace(" ", "")), le=256)
-        ).sw
-        == 0x6A80
-    )
+    assert card.handle(CommandApdu(0x10, 0x86, 0x00, 0x00, bytes.fromhex("7C028000"), le=256)).sw == 0x6A80
     assert card.handle(CommandApdu(0x00, 0x22, 0xC1, 0xA4, MSE)).sw == 0x9000
     assert card.handle(CommandApdu(0x10, 0x86, 0x00, 0x00, b"\x7c\x05\x81", le=256)).sw == 0x6A80  # garbage
     assert card.session is None

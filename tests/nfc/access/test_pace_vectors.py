@@ -17,6 +17,7 @@ from nfc.errors import AccessControlError, WrongKeyError
 from nfc.iso7816.apdu import CommandApdu
 from nfc.iso7816.channel import ApduChannel
 from nfc.lds.security_infos import PaceInfo
+from nfc.sm.session import SmSession
 
 Scripted = Callable[[Sequence[tuple[str, str]]], ApduChannel]
 H = bytes.fromhex
@@ -120,7 +121,7 @@ def test_g2_dh_gm(scripted: Scripted) -> None:
             ("0022C1A412800A04007F00070202040102830101840100", "9000"),
             ("10860000027C0000", "7C128010854D8DF5827FA6852D1A4FA701CDDDCA9000"),
             (
-                "10860000867C818381818 0".replace(" ", "") + G2_T_MAP + "00",
+                "10860000867C8183818180" + G2_T_MAP + "00",
                 "7C8183828180" + G2_C_MAP + "9000",
             ),
             ("10860000867C8183838180" + G2_T_EPH + "00", "7C8183848180" + G2_C_EPH + "9000"),
@@ -318,3 +319,42 @@ def test_first_sm_command_after_g1(scripted: Scripted) -> None:
     result = perform_pace(channel, G1_KEY, G1_INFO, ephemeral_keys=G1_TERMINAL_KEYS)
     wire = result.session.protect(CommandApdu(0x00, 0xA4, 0x02, 0x0C, H("011E")))
     assert wire.cla == 0x0C and wire.data[:3] == H("871101")
+
+
+# --- 9a: real New Zealand passport, PACE-ECDH-GM-3DES on brainpoolP256r1 (gmrtd pace_test.go) ---------
+def test_9a_nz_3des(scripted: Scripted) -> None:
+    channel = scripted(
+        [
+            ("0022C1A412800A04007F0007020204020183010184010D", "9000"),
+            ("10860000027c0000", "7c128010b88382812290017af1cc906ff00e7f4d9000"),
+            (
+                "10860000457c438141047706b2b6246ab4612229b8a11212ddba7fea0568c9c0975dee22c0e3dd3a3f03"
+                "21e8afee836e373b570d24000d56fb195104d486e63321ff8c819dd5ee018dcb00",
+                "7c43824104780b4edec9b926f9f964fad826d9990a667608d96ba7b397ae8609b6533e0d03"
+                "6d148365ddf4e5ff6611c2b62aa17fc9899f327bc929db543e7abd0ee724e4be9000",
+            ),
+            (
+                "10860000457c43834104507a0156efae8fb8acc519036c0b2fe0393c878744c7f91878ee4e07a41412ba"
+                "5c0753d68a44a91e9f57f3f992ab689e6c2065d3b2a27c3658a4fd632931ee3800",
+                "7c438441042dbaf62e6fdfb31eb66f206493b9e7721586f0e5c93754d7bd5a884ca251ee4d"
+                "720ab539a60561bc46812fa289b58ac69f0c6e32adbaf7241049a31211f80f5b9000",
+            ),
+            ("008600000c7c0a85088d7c617d43efe09e00", "7c0a8608cb57047c809079f69000"),
+        ]
+    )
+    result = perform_pace(
+        channel,
+        MrzKey("LM277954", "781214", "271115"),
+        PaceInfo("0.4.0.127.0.7.2.2.4.2.1", 2, 13),
+        ephemeral_keys=[
+            0x2808272C0EC20E01A3450030EF32855E9FEB5CB17719E985389B1CF47609E69F,
+            0x8F89449052DF6C7983750C7B042C3CEA12B36819174424C7CD28153F7B70B402,
+        ],
+    )
+    assert result.cipher == "3DES" and result.session.max_short_read == 231 and result.session.ssc == 0
+    # same wire bytes as a session built from gmrtd's printed keys ⇒ same KSenc/KSmac
+    reference = SmSession(
+        "3DES", H("430e4c8c38dfefaed92067b919a897f8"), H("c1bc1f075797b970b5a45e64a764b0cb"), 0
+    )
+    command = CommandApdu(0x00, 0xA4, 0x02, 0x0C, H("011E"))
+    assert result.session.protect(command) == reference.protect(command)
