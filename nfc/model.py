@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from nfc.lds.dg13 import VietnamPersonalData
     from nfc.lds.mrz import MrzData
     from nfc.lds.security_infos import SecurityInfo
+    from nfc.verify.active import AaResult
+    from nfc.verify.chip import CaResult
     from nfc.verify.report import VerificationReport
 
 
@@ -64,6 +66,9 @@ class CardRead:
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     #: every file the plan asked for ended OK, LOCKED or ABSENT (expected statuses)
     complete: bool = False
+    #: results of the in-session chip checks (``nfc.verify.chip.CaResult`` / ``nfc.verify.active.AaResult``)
+    chip_authentication: CaResult | None = None
+    active_authentication: AaResult | None = None
     verification: VerificationReport | None = None
 
     def __post_init__(self) -> None:

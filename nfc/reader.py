@@ -147,6 +147,46 @@ class CardReader:
                 self._send_early(files)
         return self._finish(files, started)
 
+    # -- chip checks (need the live session) --------------------------------------------------------
+    def _chip_checks(self, files: dict[str, FileRead], infos: list[SecurityInfo]) -> tuple[Any, Any]:
+        """Active Authentication first (it uses the current keys), Chip Authentication last (it replaces
+        them). Protocol failures come back as FAILED results; transport errors propagate."""
+        aa = ca = None
+        dg15 = files.get("DG15")
+        if self.plan.active_authentication and dg15 is not None and dg15.status is FileStatus.OK and dg15.data:
+            from nfc.lds.dg15 import parse_dg15
+            from nfc.verify.active import perform_active_authentication
+
+            self._emit("active-authentication", "DG15", 0.92)
+            started = time.perf_counter()
+            try:
+                aa = perform_active_authentication(self.channel, parse_dg15(dg15.data), infos)
+            except SecureMessagingError:
+                self._reauthenticate()  # AA broke the session (a clone answering garbage): report, go on
+                from nfc.verify.active import AaResult
+                from nfc.verify.report import StepStatus
+
+                aa = AaResult(StepStatus.FAILED, "aa-sm-error", "", b"", "secure messaging failed during AA")
+            except ParseError:
+                aa = None
+            self._timings["active_authentication"] = (time.perf_counter() - started) * 1000
+        dg14 = files.get("DG14")
+        if self.plan.chip_authentication and dg14 is not None and dg14.status is FileStatus.OK:
+            from nfc.verify.chip import perform_chip_authentication
+
+            self._emit("chip-authentication", "DG14", 0.96)
+            started = time.perf_counter()
+            try:
+                ca = perform_chip_authentication(self.channel, infos, dg14=dg14.data, **self._random_kwargs)
+            except SecureMessagingError:
+                from nfc.verify.chip import CaResult
+                from nfc.verify.report import StepStatus
+
+                ca = CaResult(StepStatus.FAILED, "ca-sm-error", None, "", None,
+                              detail="secure messaging with the new keys failed")
+            self._timings["chip_authentication"] = (time.perf_counter() - started) * 1000
+        return aa, ca
+
     # -- access control ---------------------------------------------------------------------------
     def _open_session(self) -> AccessResult:
         started = time.perf_counter()
@@ -414,6 +454,7 @@ class CardReader:
                 faces = tuple(value)  # type: ignore[call-overload]
             elif name == "DG14":
                 infos.extend(value)  # type: ignore[call-overload]
+        aa, ca = self._chip_checks(files, infos)
         required_ok = all(
             files.get(n) is not None and files[n].status is FileStatus.OK for n in ("DG1", "SOD")
         )
@@ -433,6 +474,8 @@ class CardReader:
             bytes_total=self.channel.stats.bytes_sent + self.channel.stats.bytes_received,
             timings_ms=self._timings,
             complete=complete,
+            chip_authentication=ca,
+            active_authentication=aa,
         )
 
     def _emit(self, step: str, name: str, fraction: float) -> None:
