@@ -352,10 +352,12 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 def _validate(cfg: KioskConfig, sources: Mapping[str, str]) -> None:
-    def fail(key: str, message: str) -> typing.NoReturn:
-        raise ConfigError(
-            message, key=key, source=sources.get(key) or _first_source(sources, key) or DEFAULT_SOURCE
-        )
+    def fail(key: str, message: str, blame: str = "") -> typing.NoReturn:
+        # cross-field rule: blame the layer that set the other key (e.g. printer.kind) if ours is a default
+        src = sources.get(key) or _first_source(sources, key) or DEFAULT_SOURCE
+        if blame and src == DEFAULT_SOURCE:
+            src = sources.get(blame, DEFAULT_SOURCE)
+        raise ConfigError(message, key=key, source=src)
 
     if not _SLUG.match(cfg.hardware_profile):
         fail("hardware_profile", "must be a kiosk model name like 'standard-80mm' (a-z, 0-9, . _ -)")
@@ -373,11 +375,15 @@ def _validate(cfg: KioskConfig, sources: Mapping[str, str]) -> None:
                 "policy.accepted_verdicts",
                 f"item {i}: unknown verdict {verdict!r} (known: {', '.join(KNOWN_VERDICTS)})",
             )
-    for verdict in cfg.policy.flagged_verdicts:
-        if verdict not in cfg.policy.accepted_verdicts:
-            fail("policy.flagged_verdicts", f"{verdict!r} is flagged but not in policy.accepted_verdicts")
     if "tampered" in cfg.policy.accepted_verdicts:
         fail("policy.accepted_verdicts", "'tampered' can never be accepted")
+    for verdict in cfg.policy.flagged_verdicts:
+        if verdict not in cfg.policy.accepted_verdicts:
+            fail(
+                "policy.flagged_verdicts",
+                f"{verdict!r} is flagged but not in policy.accepted_verdicts",
+                "policy.accepted_verdicts",
+            )
     if not cfg.departments:
         fail("departments", "at least one department is required")
     codes: set[str] = set()
@@ -405,14 +411,15 @@ def _validate(cfg: KioskConfig, sources: Mapping[str, str]) -> None:
     if p.width_px not in (0, 384, 576):
         fail("printer.width_px", "must be 384 (58 mm paper), 576 (80 mm paper) or 0 (hardware profile)")
     if p.kind in ("file", "serial") and not p.path:
-        fail("printer.path", f"is required for printer.kind = {p.kind!r}")
+        fail("printer.path", f"is required for printer.kind = {p.kind!r}", "printer.kind")
     if p.kind == "usb" and not (0 < p.usb_vendor <= 0xFFFF and 0 < p.usb_product <= 0xFFFF):
         fail(
             "printer.usb_vendor",
             "printer.usb_vendor and printer.usb_product (16-bit IDs) are required for USB",
+            "printer.kind",
         )
     if p.kind == "network" and not p.host:
-        fail("printer.host", "is required for printer.kind = 'network'")
+        fail("printer.host", "is required for printer.kind = 'network'", "printer.kind")
     for key, port in (("printer.port", p.port), ("metrics.port", cfg.metrics.port)):
         if not 1 <= port <= 65535:
             fail(key, "must be a TCP port (1-65535)")
