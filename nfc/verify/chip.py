@@ -33,7 +33,7 @@ ID_CA_DH = "0.4.0.127.0.7.2.2.3.1"
 ID_CA_ECDH = "0.4.0.127.0.7.2.2.3.2"
 ID_PK_DH = "0.4.0.127.0.7.2.2.1.1"
 ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"
-_CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
+CA_CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 DG14_FID = b"\x01\x0e"
 PROOF_READ_LENGTH = 4
 
@@ -84,17 +84,17 @@ def choose_protocol(infos: Iterable[SecurityInfo]) -> CaChoice | None:
         if not isinstance(info, ChipAuthenticationInfo):
             continue
         prefix, _, last = info.protocol.rpartition(".")
-        if prefix not in (ID_CA_DH, ID_CA_ECDH) or not last.isdigit() or int(last) not in _CIPHERS:
+        if prefix not in (ID_CA_DH, ID_CA_ECDH) or not last.isdigit() or int(last) not in CA_CIPHERS:
             continue
         wanted_pk = ID_PK_ECDH if prefix == ID_CA_ECDH else ID_PK_DH
         matching = [
             k for k in keys if k.protocol == wanted_pk and (info.key_id is None or k.key_id == info.key_id)
         ]
         if matching:
-            choices.append(CaChoice(info.protocol, _CIPHERS[int(last)], matching[0], info.key_id))
+            choices.append(CaChoice(info.protocol, CA_CIPHERS[int(last)], matching[0], info.key_id))
     if choices:
         # strongest cipher first (AES-256 > ... > 3DES); stable for equal ones
-        return max(choices, key=lambda c: list(_CIPHERS.values()).index(c.cipher))
+        return max(choices, key=lambda c: list(CA_CIPHERS.values()).index(c.cipher))
     key = keys[0]
     protocol = (ID_CA_ECDH if key.protocol == ID_PK_ECDH else ID_CA_DH) + ".1"
     return CaChoice(protocol, "3DES", key, key.key_id)
