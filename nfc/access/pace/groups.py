@@ -79,7 +79,10 @@ class EcGroup:
         shared = curve.multiply(private, self.decode_public(peer))
         if shared is None:
             raise AccessControlError("GM mapping gave the point at infinity")
-        s_g = curve.decode(self.public_key(int.from_bytes(nonce, "big")))
+        s = int.from_bytes(nonce, "big") % self.domain.n
+        if s == 0:
+            raise AccessControlError("GM nonce is zero modulo the group order")
+        s_g = curve.decode(self.public_key(s))
         mapped = curve.add(s_g, shared)
         if mapped is None:
             raise AccessControlError("GM mapping gave the point at infinity")

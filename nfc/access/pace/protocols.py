@@ -60,4 +60,6 @@ def pace_oid(agreement: str, mapping: str, cipher: str) -> str:
 
 def oid_from_bytes(content: bytes) -> str:
     """Dotted OID from content octets (MSE:Set AT tag 80); ``ValueError`` when malformed."""
+    if not 0 < len(content) < 128:
+        raise ValueError("OID content length out of range")
     return str(ObjectIdentifier.load(b"\x06" + bytes((len(content),)) + content).dotted)

@@ -26,6 +26,7 @@ from nfc.access.pace.steps import (
     tokens_equal,
 )
 from nfc.crypto.curves import domain_parameters
+from nfc.crypto.symmetric import block_size
 from nfc.errors import AccessControlError, ParseError, UnsupportedCardError, WrongKeyError
 from nfc.iso7816.apdu import CommandApdu, ResponseApdu
 from nfc.iso7816.channel import ApduChannel
@@ -101,10 +102,13 @@ def perform_pace(
 
     step1 = _general_authenticate(channel, (), last=False, step=1)
     encrypted_nonce = _require(step1, 0x80, 1)
-    try:
-        nonce = decrypt_nonce(algorithm.cipher, k_pi, encrypted_nonce)
-    except ValueError:
-        raise AccessControlError("PACE nonce has a bad length") from None
+    if (
+        not encrypted_nonce
+        or len(encrypted_nonce) % block_size(algorithm.cipher)
+        or len(encrypted_nonce) > 64
+    ):
+        raise AccessControlError("PACE nonce has a bad length")
+    nonce = decrypt_nonce(algorithm.cipher, k_pi, encrypted_nonce)
 
     chip_mapping_key: bytes | None = None
     if algorithm.mapping == "IM":
