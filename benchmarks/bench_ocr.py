@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""MRZ OCR benchmark on a directory with ground_truth.json (see scripts/make_ocr_set.py).
+
+    .venv/bin/python benchmarks/bench_ocr.py DIR [--limit N]
+
+Prints JSON: exact-document rate, character accuracy, false-accept rate (reported valid but wrong), found
+rate, median and p90 milliseconds per image (decode excluded, frames as stored). When passporteye or fastmrz
+are installed they run on the same images side by side (never installed by us).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ocr.mrz.engine import MrzReader
+
+Reader = Callable[[Path, Any], tuple[list[str], bool] | None]
+
+
+def _char_acc(truth: list[str], got: list[str]) -> tuple[int, int]:
+    total = sum(len(t) for t in truth)
+    good = 0
+    for i, t in enumerate(truth):
+        g = got[i] if i < len(got) else ""
+        good += sum(1 for a, b in zip(t, g, strict=False) if a == b)
+    return good, total
+
+
+def run(directory: Path, reader: Reader, limit: int | None
+        ) -> dict[str, Any]:
+    truth = json.loads((directory / "ground_truth.json").read_text())
+    names = sorted(truth)[:limit] if limit else sorted(truth)
+    exact = found = false_accept = valid = 0
+    good = total = 0
+    times: list[float] = []
+    for name in names:
+        want = truth[name]["lines"]
+        image = cv2.imread(str(directory / name))  # decoding is not part of the per-frame figure
+        t0 = time.perf_counter()
+        got = reader(directory / name, image)
+        times.append((time.perf_counter() - t0) * 1000)
+        lines, ok = got if got else ([], False)
+        g, t = _char_acc(want, lines)
+        good += g
+        total += t
+        found += bool(lines)
+        valid += ok
+        if ok and lines == want:
+            exact += 1
+        elif ok:
+            false_accept += 1
+    n = len(names)
+    times.sort()
+    return {
+        "images": n,
+        "exact_document_rate": exact / n if n else 0.0,
+        "valid_rate": valid / n if n else 0.0,
+        "found_rate": found / n if n else 0.0,
+        "character_accuracy": good / total if total else 0.0,
+        "false_accepts": false_accept,
+        "false_accept_rate": false_accept / n if n else 0.0,
+        "median_ms": statistics.median(times) if times else 0.0,
+        "p90_ms": times[int(0.9 * (n - 1))] if times else 0.0,
+    }
+
+
+def ours() -> Reader:
+    reader = MrzReader()
+
+    def read(path: Path, image: Any) -> tuple[list[str], bool] | None:
+        result = reader.read(image)
+        return (list(result.lines), result.valid) if result else None
+
+    return read
+
+
+def passporteye() -> Reader:
+    from passporteye import read_mrz  # type: ignore[import-not-found]
+
+    def read(path: Path, image: Any) -> tuple[list[str], bool] | None:
+        mrz = read_mrz(str(path))
+        if mrz is None:
+            return None
+        return [str(x) for x in mrz.aux["text"].split("\n") if x], bool(mrz.valid)
+
+    return read
+
+
+def fastmrz() -> Reader:
+    from fastmrz import FastMRZ  # type: ignore[import-not-found]
+
+    engine = FastMRZ()
+
+    def read(path: Path, image: Any) -> tuple[list[str], bool] | None:
+        text = engine.get_details(str(path), ignore_parse=True)
+        lines = [x for x in str(text).split("\n") if x]
+        return (lines, False) if lines else None  # fastmrz has no check-digit verdict in raw mode
+
+    return read
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir", type=Path)
+    ap.add_argument("--limit", type=int)
+    args = ap.parse_args()
+    report: dict[str, Any] = {"ocr": run(args.dir, ours(), args.limit)}
+    for name, factory in (("passporteye", passporteye), ("fastmrz", fastmrz)):
+        if importlib.util.find_spec(name) is not None:
+            try:
+                report[name] = run(args.dir, factory(), args.limit)
+            except Exception as exc:  # a third-party reader failing must not hide our figures
+                report[name] = {"error": type(exc).__name__}
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""MRZ engine: locate → rectify → segment → classify → parse (check digits, field-type correction) → vote."""

@@ -1,0 +1,92 @@
+"""MRZ reading of one frame: locate → rectify → segment → classify → field-type decode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ocr.image import Image, fit, to_gray
+from ocr.mrz.classify import MODEL_PATH, Mlp, load_model
+from ocr.mrz.locate import Candidate, find_candidates
+from ocr.mrz.parse import FORMATS, MrzResult, decode
+from ocr.mrz.rectify import line_strip
+from ocr.mrz.segment import cells
+
+F32 = npt.NDArray[np.float32]
+MAX_CANDIDATES = 5
+#: plausible pitch / cap-height ratio of OCR-B MRZ print (2.54 mm pitch, 2.0–2.5 mm glyphs)
+PITCH_RANGE = (0.75, 1.6)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A decoded frame plus the per-line class probabilities (for voting across frames)."""
+
+    result: MrzResult
+    probs: tuple[F32, ...]
+
+
+def formats_for(candidate: Candidate) -> tuple[str, ...]:
+    return ("TD1",) if len(candidate.lines) == 3 else ("TD3", "TD2")
+
+
+def extract_cells(gray: Image, candidate: Candidate, fmt: str) -> list[F32] | None:
+    """Per-line character cells of ``candidate`` read as ``fmt``, or None if the grid does not fit."""
+    n = FORMATS[fmt][1]
+    out: list[F32] = []
+    for line in candidate.lines:
+        got = cells(line_strip(gray, line), n)
+        if got is None:
+            return None
+        c, ratio = got
+        if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
+            return None
+        out.append(c)
+    return out
+
+
+class MrzReader:
+    """Reads the MRZ in single frames. Thread-compatible; holds only the (immutable) model."""
+
+    def __init__(self, model_path: Path = MODEL_PATH) -> None:
+        self.model: Mlp = load_model(model_path)
+
+    def read_frame(self, image: Image) -> Reading | None:
+        """Best reading of ``image`` (valid if any candidate validates), or None if no MRZ was seen."""
+        gray = to_gray(fit(image))
+        best: Reading | None = None
+        best_score = -1.0
+        for cand in find_candidates(gray)[:MAX_CANDIDATES]:
+            for fmt in formats_for(cand):
+                per_line = extract_cells(gray, cand, fmt)
+                if per_line is None:
+                    continue
+                probs = self.model.probs(np.concatenate(per_line))
+                n = FORMATS[fmt][1]
+                split = tuple(probs[i * n : (i + 1) * n] for i in range(len(per_line)))
+                result = decode(fmt, list(split))
+                if result.valid:
+                    return Reading(result, split)
+                score = float(np.mean([p.max(axis=1).mean() for p in split]))
+                if score > best_score:
+                    best, best_score = Reading(result, split), score
+        # a frame whose characters were mostly unreadable did not show an MRZ
+        return best if best is not None and best_score >= 0.6 else None
+
+    def read(self, image: Image) -> MrzResult | None:
+        reading = self.read_frame(image)
+        return reading.result if reading else None
+
+
+_DEFAULT: MrzReader | None = None
+
+
+def read_mrz(image: Image) -> MrzResult | None:
+    """Read the MRZ in a BGR or grayscale frame with the shipped model; None if none was found."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = MrzReader()
+    return _DEFAULT.read(image)

@@ -1,0 +1,258 @@
+"""MRZ layouts (TD1/TD2/TD3), field-type-constrained decoding and check-digit validation.
+
+Decoding takes per-position class probabilities from the classifier and picks, at each position, the best
+character *allowed by the field type* (digits in dates, letters in names, …). That is the only correction
+made: a confusable glyph (``O``/``0``, ``I``/``1``, ``B``/``8`` …) is mapped into the field's alphabet, and the
+result counts as read only if every check digit validates and every character is confidently recognised.
+No search over alternative characters is done to force check digits to pass: a wrong key locks patients out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ocr.mrz.checks import is_valid
+
+#: classifier classes, in model output order
+CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+_INDEX = {c: i for i, c in enumerate(CLASSES)}
+
+DIGITS = frozenset("0123456789")
+LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ<")
+ALNUM = DIGITS | LETTERS
+CHECK = DIGITS | {"<"}
+SEX = frozenset("MFX<")
+FILLER = frozenset("<")
+
+#: glyph pairs OCR-B keeps apart but blur can merge; a field-type correction is trusted only along these
+CONFUSABLE = {
+    frozenset("O0"), frozenset("D0"), frozenset("Q0"), frozenset("U0"), frozenset("I1"), frozenset("L1"),
+    frozenset("Z2"), frozenset("B8"), frozenset("S5"), frozenset("G6"), frozenset("T7"), frozenset("A4"),
+    frozenset("B3"), frozenset("Z7"), frozenset("E8"), frozenset("S8"), frozenset("<0"),
+}
+
+FORMATS: dict[str, tuple[int, int]] = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2, 44)}
+#: minimum probability (within the field alphabet) for a character to count as read
+MIN_CONFIDENCE = 0.55
+
+Probs = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Span:
+    line: int
+    start: int
+    end: int  # exclusive
+
+    def take(self, lines: tuple[str, ...]) -> str:
+        return lines[self.line][self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Layout:
+    fmt: str
+    #: per line, per position, the allowed alphabet
+    alphabets: tuple[tuple[frozenset[str], ...], ...]
+    fields: Mapping[str, Span]
+    #: (data spans, check digit span)
+    checks: Mapping[str, tuple[tuple[Span, ...], Span]]
+
+
+def _line(n: int, parts: list[tuple[int, frozenset[str]]]) -> tuple[frozenset[str], ...]:
+    out: list[frozenset[str]] = []
+    for count, alphabet in parts:
+        out.extend([alphabet] * count)
+    assert len(out) == n
+    return tuple(out)
+
+
+def _td1(cccd: bool) -> Layout:
+    if cccd:  # §3: doc number = last 9 digits of the ID, 12-digit ID, "<<", check digit of the ID
+        l1 = _line(30, [(2, LETTERS), (3, LETTERS), (9, DIGITS), (1, DIGITS), (12, DIGITS), (2, FILLER),
+                        (1, DIGITS)])
+        l2 = _line(30, [(6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS), (1, DIGITS), (3, LETTERS),
+                        (11, ALNUM), (1, DIGITS)])
+    else:
+        l1 = _line(30, [(2, LETTERS), (3, LETTERS), (9, ALNUM), (1, CHECK), (15, ALNUM)])
+        l2 = _line(30, [(6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS), (1, DIGITS), (3, LETTERS),
+                        (11, ALNUM), (1, DIGITS)])
+    l3 = _line(30, [(30, LETTERS)])
+    fields = {
+        "document_code": Span(0, 0, 2), "issuing_state": Span(0, 2, 5), "document_number": Span(0, 5, 14),
+        "optional_data_1": Span(0, 15, 30), "birth_date": Span(1, 0, 6), "sex": Span(1, 7, 8),
+        "expiry_date": Span(1, 8, 14), "nationality": Span(1, 15, 18), "optional_data_2": Span(1, 18, 29),
+        "name": Span(2, 0, 30),
+    }
+    checks = {
+        "document_number": ((Span(0, 5, 14),), Span(0, 14, 15)),
+        "birth_date": ((Span(1, 0, 6),), Span(1, 6, 7)),
+        "expiry_date": ((Span(1, 8, 14),), Span(1, 14, 15)),
+        "composite": ((Span(0, 5, 30), Span(1, 0, 7), Span(1, 8, 15), Span(1, 18, 29)), Span(1, 29, 30)),
+    }
+    if cccd:
+        fields["id_number"] = Span(0, 15, 27)
+        checks["id_number"] = ((Span(0, 15, 27),), Span(0, 29, 30))
+    return Layout("TD1", (l1, l2, l3), fields, checks)
+
+
+def _td2_td3(fmt: str) -> Layout:
+    n = FORMATS[fmt][1]
+    l1 = _line(n, [(2, LETTERS), (3, LETTERS), (n - 5, LETTERS)])
+    if fmt == "TD3":
+        l2 = _line(44, [(9, ALNUM), (1, CHECK), (3, LETTERS), (6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS),
+                        (1, DIGITS), (14, ALNUM), (1, CHECK), (1, DIGITS)])
+        opt, opt_cd, comp = Span(1, 28, 42), Span(1, 42, 43), Span(1, 43, 44)
+        composite = (Span(1, 0, 10), Span(1, 13, 20), Span(1, 21, 43))
+    else:
+        l2 = _line(36, [(9, ALNUM), (1, CHECK), (3, LETTERS), (6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS),
+                        (1, DIGITS), (7, ALNUM), (1, DIGITS)])
+        opt, opt_cd, comp = Span(1, 28, 35), None, Span(1, 35, 36)
+        composite = (Span(1, 0, 10), Span(1, 13, 20), Span(1, 21, 35))
+    fields = {
+        "document_code": Span(0, 0, 2), "issuing_state": Span(0, 2, 5), "name": Span(0, 5, n),
+        "document_number": Span(1, 0, 9), "nationality": Span(1, 10, 13), "birth_date": Span(1, 13, 19),
+        "sex": Span(1, 20, 21), "expiry_date": Span(1, 21, 27), "optional_data_1": opt,
+    }
+    checks = {
+        "document_number": ((Span(1, 0, 9),), Span(1, 9, 10)),
+        "birth_date": ((Span(1, 13, 19),), Span(1, 19, 20)),
+        "expiry_date": ((Span(1, 21, 27),), Span(1, 27, 28)),
+        "composite": (composite, comp),
+    }
+    if opt_cd is not None:
+        checks["optional_data_1"] = ((opt,), opt_cd)
+    return Layout(fmt, (l1, l2), fields, checks)
+
+
+LAYOUTS = {"TD1": _td1(False), "TD1-CCCD": _td1(True), "TD2": _td2_td3("TD2"), "TD3": _td2_td3("TD3")}
+
+
+@dataclass(frozen=True)
+class MrzResult:
+    """One MRZ reading. ``valid`` means: every check digit validates and every character was read with
+    confidence. ``fields`` and ``lines`` hold personal data: they are masked in the repr."""
+
+    format: str
+    lines: tuple[str, ...]
+    valid: bool
+    fields: Mapping[str, str] = field(default_factory=dict)
+    checks: Mapping[str, bool] = field(default_factory=dict)
+    #: per field, the lowest character confidence (0…1)
+    confidence: Mapping[str, float] = field(default_factory=dict)
+    cccd: bool = False
+
+    def __repr__(self) -> str:
+        return (f"MrzResult(format={self.format!r}, valid={self.valid}, cccd={self.cccd}, "
+                f"checks={dict(self.checks)!r}, lines=<{len(self.lines)} masked>)")
+
+    @property
+    def min_confidence(self) -> float:
+        return min(self.confidence.values(), default=0.0)
+
+
+def _decode_line(probs: Probs, alphabets: tuple[frozenset[str], ...]) -> tuple[str, list[float]]:
+    chars: list[str] = []
+    confs: list[float] = []
+    for row, allowed in zip(probs, alphabets, strict=True):
+        idx = [_INDEX[c] for c in sorted(allowed)]
+        sub = row[idx]
+        best = int(np.argmax(sub))
+        char = CLASSES[idx[best]]
+        conf = float(sub[best] / max(float(sub.sum()), 1e-9))
+        top = CLASSES[int(np.argmax(row))]
+        if top != char:
+            # the glyph looked like something outside this field's alphabet: trust the mapping only for a
+            # known confusable pair, and then only as much as the raw evidence allows
+            if frozenset((top, char)) in CONFUSABLE:
+                conf = min(conf, float(row[idx[best]] + row[_INDEX[top]]))
+            else:
+                conf = min(conf, float(row[idx[best]]))
+        chars.append(char)
+        confs.append(conf)
+    return "".join(chars), confs
+
+
+def decode(fmt: str, probs: list[Probs]) -> MrzResult:
+    """Field-type-constrained decoding of per-line probability matrices (line i: ``n × len(CLASSES)``)."""
+    layout = LAYOUTS[fmt]
+    lines, confs = _decode(layout, probs)
+    if fmt == "TD1" and lines[0][:5] == "IDVNM":
+        cccd_lines, cccd_confs = _decode(LAYOUTS["TD1-CCCD"], probs)
+        result = evaluate("TD1-CCCD", cccd_lines, cccd_confs)
+        if result.valid:
+            return result
+    return evaluate(fmt, lines, confs)
+
+
+def _decode(layout: Layout, probs: list[Probs]) -> tuple[tuple[str, ...], list[list[float]]]:
+    lines: list[str] = []
+    confs: list[list[float]] = []
+    for p, alphabets in zip(probs, layout.alphabets, strict=True):
+        text, conf = _decode_line(p, alphabets)
+        lines.append(text)
+        confs.append(conf)
+    return tuple(lines), confs
+
+
+def _span_conf(confs: list[list[float]], span: Span) -> float:
+    return min(confs[span.line][span.start : span.end], default=1.0)
+
+
+def evaluate(fmt: str, lines: tuple[str, ...], confs: list[list[float]] | None = None) -> MrzResult:
+    """Check digits, CCCD consistency and confidence of already-decoded lines (``fmt``: a key of LAYOUTS)."""
+    layout = LAYOUTS[fmt]
+    n_lines, n_chars = FORMATS[layout.fmt]
+    if len(lines) != n_lines or any(len(line) != n_chars for line in lines):
+        return MrzResult(layout.fmt, lines, False)
+    if confs is None:
+        confs = [[1.0] * n_chars for _ in lines]
+    checks: dict[str, bool] = {}
+    for name, (spans, digit) in layout.checks.items():
+        checks[name] = is_valid("".join(s.take(lines) for s in spans), digit.take(lines))
+    fields = {name: span.take(lines) for name, span in layout.fields.items()}
+    confidence = {name: _span_conf(confs, span) for name, span in layout.fields.items()}
+    for name, (_, digit) in layout.checks.items():
+        confidence[f"check_{name}"] = _span_conf(confs, digit)
+    cccd = fmt == "TD1-CCCD"
+    structural = _structure_ok(layout, lines)
+    if cccd:
+        checks["cccd_document_number"] = fields["document_number"] == fields["id_number"][3:]
+        fields["can"] = fields["id_number"][-6:]
+    _long_document_number(layout.fmt, lines, fields, checks)
+    valid = structural and all(checks.values()) and min(confidence.values()) >= MIN_CONFIDENCE
+    return MrzResult(layout.fmt, lines, valid, fields, checks, confidence, cccd)
+
+
+def _structure_ok(layout: Layout, lines: tuple[str, ...]) -> bool:
+    """Every character inside its field's alphabet (e.g. the CCCD's "<<" after the ID really is "<<")."""
+    return all(c in allowed for line, alphabets in zip(lines, layout.alphabets, strict=True)
+               for c, allowed in zip(line, alphabets, strict=True))
+
+
+def _long_document_number(fmt: str, lines: tuple[str, ...], fields: dict[str, str],
+                          checks: dict[str, bool]) -> None:
+    """ICAO 9303-5 §4.2.4: a TD1 document number longer than 9 characters continues in the optional data,
+    its check digit is the last character there, and position 15 holds ``<``."""
+    if fmt != "TD1" or lines[0][14] != "<" or lines[0][5:14].endswith("<"):
+        return
+    rest = lines[0][15:30].split("<", 1)[0]
+    if len(rest) < 2:
+        return
+    number = lines[0][5:14] + rest[:-1]
+    fields["document_number"] = number
+    fields["optional_data_1"] = lines[0][15 + len(rest) : 30]
+    checks["document_number"] = is_valid(number, rest[-1])
+
+
+def clean(value: str) -> str:
+    """Field value without filler characters."""
+    return value.replace("<", " ").strip()
+
+
+def split_name(value: str) -> tuple[str, str]:
+    surname, _, given = value.partition("<<")
+    return clean(surname), clean(given)

@@ -1,0 +1,39 @@
+"""Cut each MRZ line out of the frame as an upright strip of fixed height.
+
+Each line is rectified on its own (an affine map of its band), which absorbs moderate perspective: lines
+of a tilted card have slightly different slopes and scales, which a single rotation would not undo.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ocr.mrz.locate import TextLine
+
+Gray = npt.NDArray[np.uint8]
+STRIP_HEIGHT = 48
+#: the strip covers ±HALF_SPAN band thicknesses around the line centre
+HALF_SPAN = 1.05
+
+
+def line_strip(gray: Gray, line: TextLine) -> Gray:
+    t = max(line.thickness, 4.0)
+    scale = STRIP_HEIGHT / (2 * HALF_SPAN * t)
+    ux, uy = math.cos(line.angle), math.sin(line.angle)
+    pad = 0.6 * t
+    x0, y0 = line.left[0] - ux * pad, line.left[1] - uy * pad
+    length = line.length + 2 * pad
+    width = max(8, round(length * scale))
+    half = HALF_SPAN * t
+    # source points: top-left, top-right, bottom-left of the strip
+    src = np.array([[x0 + uy * half, y0 - ux * half],
+                    [x0 + ux * length + uy * half, y0 + uy * length - ux * half],
+                    [x0 - uy * half, y0 + ux * half]], np.float32)
+    dst = np.array([[0, 0], [width, 0], [0, STRIP_HEIGHT]], np.float32)
+    m = cv2.getAffineTransform(src, dst)
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.warpAffine(gray, m, (width, STRIP_HEIGHT), flags=interp, borderMode=cv2.BORDER_REPLICATE)

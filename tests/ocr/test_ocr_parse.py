@@ -1,0 +1,86 @@
+"""Check digits, layouts and field-type decoding, on ICAO 9303 specimens and the synthetic CCCD of the notes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ocr.mrz.checks import check_digit
+from ocr.mrz.parse import CLASSES, decode, evaluate, split_name
+
+TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+CCCD = ("IDVNM0900000018001090000001<<9", "9001011M3001019VNM<<<<<<<<<<<6", "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
+
+
+def onehot(lines: tuple[str, ...], p: float = 0.97) -> list[np.ndarray]:
+    out = []
+    for line in lines:
+        m = np.full((len(line), len(CLASSES)), (1 - p) / (len(CLASSES) - 1), np.float32)
+        for i, c in enumerate(line):
+            m[i, CLASSES.index(c)] = p
+        out.append(m)
+    return out
+
+
+def test_icao_check_digits() -> None:
+    assert check_digit("L898902C3") == "6"
+    assert check_digit("740812") == "2"
+    assert check_digit("120415") == "9"
+    assert check_digit("D23145890") == "7"
+
+
+def test_specimens_validate() -> None:
+    td3 = evaluate("TD3", TD3)
+    assert td3.valid and td3.fields["document_number"] == "L898902C3"
+    td1 = evaluate("TD1", TD1)
+    assert td1.valid and td1.fields["birth_date"] == "740812"
+    assert split_name(td1.fields["name"]) == ("ERIKSSON", "ANNA MARIA")
+
+
+def test_cccd_fields_and_can() -> None:
+    r = evaluate("TD1-CCCD", CCCD)
+    assert r.valid and r.cccd
+    assert r.fields["id_number"] == "001090000001"
+    assert r.fields["can"] == "000001"
+    assert r.fields["document_number"] == "090000001"
+    assert r.fields["expiry_date"] == "300101"
+
+
+def test_any_single_substitution_in_checked_fields_is_caught() -> None:
+    lines = list(CCCD)
+    for pos in range(5, 30):
+        for c in "0123456789":
+            if c == lines[0][pos]:
+                continue
+            bad = (lines[0][:pos] + c + lines[0][pos + 1 :], lines[1], lines[2])
+            assert not evaluate("TD1-CCCD", bad).valid
+
+
+def test_decode_maps_confusables_by_field_type() -> None:
+    probs = onehot(CCCD)
+    # the reader saw a letter O where a birth-date digit 0 is printed: digit field → corrected
+    probs[1][1] = probs[1][1] * 0 + 0.001
+    probs[1][1][CLASSES.index("O")] = 0.9
+    probs[1][1][CLASSES.index("0")] = 0.08
+    r = decode("TD1", probs)
+    assert r.valid and r.lines == CCCD
+
+
+def test_decode_refuses_non_confusable_or_unsure_characters() -> None:
+    probs = onehot(CCCD)
+    probs[1][1] = 0.001
+    probs[1][1][CLASSES.index("X")] = 0.95  # X is no digit look-alike
+    assert not decode("TD1", probs).valid
+    probs = onehot(CCCD)
+    probs[2][3] = 1.0 / len(CLASSES)  # name (no check digit): an unsure letter must make the read invalid
+    assert not decode("TD1", probs).valid
+
+
+def test_decode_generic_td3() -> None:
+    r = decode("TD3", onehot(TD3))
+    assert r.valid and r.format == "TD3" and not r.cccd
+
+
+def test_repr_masks_personal_data() -> None:
+    r = evaluate("TD1-CCCD", CCCD)
+    assert "NGUYEN" not in repr(r) and "001090000001" not in repr(r)
