@@ -75,20 +75,21 @@ def main() -> int:
     from kiosk.face import models
     from kiosk.face.detect import FaceDetector
     from kiosk.face.embed import DlibResnetEmbedder, Embedding
+    from kiosk.face.errors import FaceModelError
     from kiosk.face.liveness import landmarks68
     from kiosk.face.session import chip_face_embedding
 
     t0 = time.perf_counter()
     try:
         loaded = models.load_dlib_models()
-    except models.FaceModelError as exc:
+    except FaceModelError as exc:
         print(json.dumps({"benchmark": "face", "error": str(exc)}))
         return 1
     load_s = time.perf_counter() - t0
 
     detector = FaceDetector(loaded)
     embedder = DlibResnetEmbedder(loaded)
-    astronaut = np.array(skimage.data.astronaut(), dtype=np.uint8)
+    astronaut = np.array(skimage.data.astronaut(), dtype=np.uint8)  # type: ignore[no-untyped-call]
     frame = np.full((480, 640, 3), 40, dtype=np.uint8)
     frame[0:300, 170:470] = astronaut[0:300, 70:370]
     portrait = Image.fromarray(astronaut).crop((120, 20, 320, 280)).resize((240, 312))
