@@ -189,9 +189,10 @@ class SmCodec:
         try:
             objects = parse_tlvs(data, "SM response")
         except ParseError:
-            raise SecureMessagingError("malformed SM data objects in response") from None
+            # not SM-formatted at all: most likely plain data, i.e. the card left SM
+            raise SecureMessagingError("malformed SM data objects in response", sw=sw) from None
         if objects[-1][0] != DO_MAC or len(objects[-1][1]) != 8:
-            raise SecureMessagingError("response lacks DO'8E")
+            raise SecureMessagingError("response lacks DO'8E", sw=sw)
         body = objects[:-1]
         self.check_mac(ssc, b"".join(raw for _, _, raw in body), objects[-1][1])
         plain, status = b"", None

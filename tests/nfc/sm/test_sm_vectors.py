@@ -6,7 +6,9 @@ import pytest
 
 from nfc.errors import SecureMessagingError
 from nfc.iso7816.apdu import CommandApdu, ResponseApdu
+from nfc.iso7816.channel import ApduChannel
 from nfc.sm.session import SmSession
+from nfc.transport.base import CardConnection
 from nfc.virtual.card_sm import CardSmSession
 
 H = bytes.fromhex
@@ -95,10 +97,30 @@ def test_9b_first_command_after_pace_cam() -> None:
     assert sm.unprotect(ResponseApdu.decode(H("990290008e085f570baddd1002d29000"))).sw == 0x9000
 
 
+R_4B = (
+    "8781e901d04ca80f527df94f4a430d3d6e6cb6c2af4c6756c068a93132d147fa27833125304132981b8bd8009448e89f259e"
+    "ec8552b54285cef9d8f1b7fb31b9f279221c7e925f4951811f3fe2e01d76e68dbc7cde9c873c5f61862f3c5469792a72f92c"
+    "8943b890436f5e9feaead9f2a361fcd7a615493d1b3519865f32ee9a125886588eb21fee0e709353d0731139fdc958d6b212"
+    "7fad6947b438998b526819803f70f78614cd42f4a6619c6af95dfd2ab09bedf71e707abc39a250aee68006d522ad37d15967"
+    "4984a07d11c001022c853aeb7acdb059ede5721a3b9f20441bda7e242ee8df1369d25316990290008e08fd2493147866f0ed"
+    "9000"
+)
+
+SIG_4B = (
+    "474256306840c0ab1b63c10e1c26bdfef4a0dd843920283cc4e6e70a60f2bd25dc7725f9677bc1cde66379dc28b38e8490f3"
+    "3afb2d10f9980c44c0bfc175d2b6684218f535c92fdd3e18db770a9ccbf91db3c7f0138e6d9e94b9bc8371761e3abed5e5e9"
+    "b260279cfb238b58ae0d6a01da51c74c2a3ecd62c448bd9f20127f7384587287fa971204234e55b1a856c3e5aaaa620bb799"
+    "a68fbae08ee132bb61683eba9b0b40dc1e54641cad975b16991cab50af82e3f3985afd19e7427a125f5b4b9878b12a5d2e01"
+    "c7eedca3bb41c6fc05dccd818bce379d04b1f2f5d43487d3"
+)
+
+
 def test_4b_internal_authenticate_with_le_00() -> None:
     sm = SmSession("3DES", H("b99d546108eaa251570876b6d3456dce"), H("e3857ca24946251c151c540e13f2cd51"), 0xCC)
     wire = sm.protect(CommandApdu(0x00, 0x88, 0x00, 0x00, H("96302b0f3d7e7864"), le=256))
     assert wire.encode() == H("0c88000020871101ed7f8cb47a4eea086324a7f9dd7427809701008e0897f54bae49aa71f800")
+    plain = sm.unprotect(ResponseApdu.decode(H(R_4B)))
+    assert plain.data == H(SIG_4B) and plain.sw == 0x9000
 
 
 def test_9e_aes256_and_3des_after_chip_authentication() -> None:
@@ -106,6 +128,37 @@ def test_9e_aes256_and_3des_after_chip_authentication() -> None:
     wire = sm.protect(CommandApdu(0x00, 0xA4, 0x02, 0x0C, H("010E")))
     assert wire.encode() == H("0ca4020c15870901db66e918fe3525f98e08d870008cea2ba80000")
     assert sm.unprotect(ResponseApdu.decode(H("990290008e08420dea0a913418ae9000"))).sw == 0x9000
+
+
+def test_plain_answer_drops_the_channel_session() -> None:
+    class PlainCard(CardConnection):
+        reader_name = "test"
+
+        def transmit(self, apdu: bytes) -> bytes:
+            return H("6988")
+
+        @property
+        def atr(self) -> bytes:
+            return b""
+
+        def reset(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    channel = ApduChannel(PlainCard(), sm=SmSession("AES-128", bytes(16), bytes(16), 0))
+    with pytest.raises(SecureMessagingError) as info:
+        channel.transmit(CommandApdu(0x00, 0xB0, 0x00, 0x00, le=16))
+    assert info.value.sw == 0x6988 and channel.sm is None
+
+
+def test_plain_data_answer_is_a_downgrade() -> None:
+    sm = SmSession("AES-128", bytes(16), bytes(16), 0)
+    sm.protect(CommandApdu(0x00, 0xB0, 0x00, 0x00, le=4))
+    with pytest.raises(SecureMessagingError) as info:
+        sm.unprotect(ResponseApdu(H("60145F01"), 0x90, 0x00))
+    assert info.value.sw == 0x9000
 
 
 def test_plain_answer_is_a_downgrade() -> None:
