@@ -24,6 +24,7 @@ commit then close the connection without answering, the lost-response case idemp
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
 import secrets
@@ -176,40 +177,97 @@ def _check_params(kind: str, params: Iterable[tuple[str, str]]) -> None:
 
 # --- storage ---------------------------------------------------------------------------------------
 class _Store:
+    """SQLite holds the data (durable when file-backed); a parsed copy with identifier and patient indexes
+    lives in memory so searches stay O(matches) rather than a scan (the outbox drain benchmark needs it)."""
+
     def __init__(self, db_path: str) -> None:
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if db_path != ":memory:" else "PRAGMA journal_mode=MEMORY")
         self._db.execute("CREATE TABLE IF NOT EXISTS resources (type TEXT NOT NULL, id TEXT NOT NULL, "
-                         "version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (type, id))")
+                         "version INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, "
+                         "PRIMARY KEY (type, id))")
         self.lock = threading.RLock()
+        self._cache: dict[str, dict[str, dict[str, Any]]] = {}
+        self._seq: dict[tuple[str, str], int] = {}
+        self._by_value: dict[tuple[str, str], set[str]] = {}  # (type, identifier value) → ids
+        self._by_ref: dict[tuple[str, str], set[str]] = {}  # (type, referenced patient id) → ids
+        for seq, body in self._db.execute("SELECT seq, body FROM resources ORDER BY seq"):
+            self._remember(json.loads(body), seq)
 
     def close(self) -> None:
         with self.lock:
             self._db.close()
 
+    @staticmethod
+    def _keys(resource: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        kind = str(resource["resourceType"])
+        values = [(kind, str(i.get("value"))) for i in resource.get("identifier") or []
+                  if isinstance(i, dict) and i.get("value")]
+        refs = [(kind, ref.rsplit("/", 1)[-1]) for ref in _patient_refs(resource) if isinstance(ref, str)]
+        return values, refs
+
+    def _remember(self, resource: dict[str, Any], seq: int) -> None:
+        kind, rid = str(resource["resourceType"]), str(resource["id"])
+        old = self._cache.setdefault(kind, {}).get(rid)
+        if old is not None:
+            old_values, old_refs = self._keys(old)
+            for key in old_values:
+                self._by_value.get(key, set()).discard(rid)
+            for key in old_refs:
+                self._by_ref.get(key, set()).discard(rid)
+        values, refs = self._keys(resource)
+        for key in values:
+            self._by_value.setdefault(key, set()).add(rid)
+        for key in refs:
+            self._by_ref.setdefault(key, set()).add(rid)
+        self._cache[kind][rid] = resource
+        self._seq[(kind, rid)] = seq
+
     def get(self, kind: str, rid: str) -> dict[str, Any] | None:
         with self.lock:
-            row = self._db.execute("SELECT body FROM resources WHERE type=? AND id=?", (kind, rid)).fetchone()
-        return json.loads(row[0]) if row else None
+            found = self._cache.get(kind, {}).get(rid)
+            return copy.deepcopy(found) if found is not None else None
 
     def all(self, kind: str) -> list[dict[str, Any]]:
         with self.lock:
-            rows = self._db.execute("SELECT body FROM resources WHERE type=? ORDER BY rowid",
-                                    (kind,)).fetchall()
-        return [json.loads(row[0]) for row in rows]
+            return copy.deepcopy(self._ordered(kind, self._cache.get(kind, {}).keys()))
+
+    def _ordered(self, kind: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+        table = self._cache.get(kind, {})
+        return [table[i] for i in sorted(ids, key=lambda i: self._seq[(kind, i)]) if i in table]
 
     def put(self, resource: dict[str, Any]) -> None:
+        kind, rid = str(resource["resourceType"]), str(resource["id"])
         version = int(resource["meta"]["versionId"])
         with self.lock:
-            self._db.execute("INSERT OR REPLACE INTO resources (type, id, version, body) VALUES (?, ?, ?, ?)",
-                             (resource["resourceType"], resource["id"], version,
-                              json.dumps(resource, ensure_ascii=False)))
+            seq = self._seq.get((kind, rid), len(self._seq) + 1)
+            self._db.execute("INSERT OR REPLACE INTO resources (type, id, version, seq, body) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             (kind, rid, version, seq, json.dumps(resource, ensure_ascii=False)))
+            self._remember(copy.deepcopy(resource), seq)
+
+    def _candidates(self, kind: str, items: list[tuple[str, str]]) -> Iterable[str]:
+        for name, value in items:
+            if name == "identifier":
+                wanted = [alt.split("|", 1)[-1] for alt in value.split(",")]
+                if all(wanted):  # "system|" (any value) cannot use the value index
+                    return set().union(*(self._by_value.get((kind, w), set()) for w in wanted))
+            if name in ("patient", "subject", "actor", "beneficiary"):
+                return set().union(*(self._by_ref.get((kind, w.rsplit("/", 1)[-1]), set())
+                                     for w in value.split(",")))
+            if name == "_id":
+                return set(value.split(","))
+        return self._cache.get(kind, {}).keys()
 
     def search(self, kind: str, params: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Matching resources in creation order (shared objects: serialise, do not mutate)."""
         items = list(params)
         _check_params(kind, items)
         count = next((v for n, v in items if n == "_count"), None)
-        found = [r for r in self.all(kind) if all(_matches(r, n, v) for n, v in items if n != "_count")]
+        filters = [(n, v) for n, v in items if n != "_count"]
+        with self.lock:
+            candidates = self._ordered(kind, self._candidates(kind, filters))
+        found = [r for r in candidates if all(_matches(r, n, v) for n, v in filters)]
         if count is not None and count.isdigit():
             found = found[: int(count)]
         return found
@@ -513,6 +571,8 @@ def _handler_for(server: FhirServer) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
+            # Headers and body go out as two writes; without NODELAY, Nagle + delayed ACK adds ~40 ms.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with server._lock:
                 server._connections.add(self.connection)
 

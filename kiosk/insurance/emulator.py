@@ -387,6 +387,8 @@ def _handler_for(emulator: BhytEmulator) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
+            # Headers and body go out as two writes; without NODELAY, Nagle + delayed ACK adds ~40 ms.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with emulator._lock:
                 emulator._connections.add(self.connection)
 
