@@ -32,6 +32,8 @@ FACE_INFO = 20
 FEATURE_POINT = 8
 IMAGE_INFO = 12
 _FORMATS = {0: "jpeg", 1: "jpeg2000"}
+#: ICAO faces are ~0.2 MP; refuse to decode anything claiming more than 16 MP (decompression bombs)
+MAX_FACE_PIXELS = 4096 * 4096
 
 # CBEFF biometric header template as ICAO specimens write it: type face (02), subtype none,
 # format owner ISO/IEC JTC 1 SC 37 (0101), format type face image (0008)
@@ -53,8 +55,12 @@ class FaceImage:
     def decode(self) -> Image.Image:
         """The image decoded by Pillow (JPEG2000 through its OpenJPEG plug-in)."""
         try:
-            image = Image.open(io.BytesIO(self.data))
+            image = Image.open(io.BytesIO(self.data))  # reads the header only
+            if image.width * image.height > MAX_FACE_PIXELS:
+                raise ParseError(WHAT, "image dimensions too large for a face image")
             image.load()
+        except ParseError:
+            raise
         except Exception as exc:  # Pillow raises many types on corrupt input (OSError, SyntaxError, ...)
             raise ParseError(WHAT, f"{self.format} image cannot be decoded ({type(exc).__name__})") from None
         return image

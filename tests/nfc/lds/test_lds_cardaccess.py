@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nfc.errors import ParseError
 from nfc.lds.cardaccess import build_security_infos, parse_security_infos
 from nfc.lds.dg14 import build_dg14, parse_dg14
@@ -60,7 +61,9 @@ def test_bsi_card_access() -> None:
     # two more SecurityInfos): no class for them, kept raw
     unknown = infos[3:]
     assert [type(i) for i in unknown] == [UnknownSecurityInfo] * 3
-    assert [i.protocol for i in unknown] == ["0.4.0.127.0.7.2.2.3.2", "0.4.0.127.0.7.2.2.6", "0.4.0.127.0.7.2.2.8"]
+    assert [i.protocol for i in unknown] == [
+        "0.4.0.127.0.7.2.2.3.2", "0.4.0.127.0.7.2.2.6", "0.4.0.127.0.7.2.2.8",
+    ]
     assert isinstance(unknown[1], UnknownSecurityInfo) and b"hjp-consulting" in unknown[1].raw
     assert build_security_infos(infos) == BSI_CARD_ACCESS
 
@@ -68,7 +71,8 @@ def test_bsi_card_access() -> None:
 def test_de_dg14_explicit_parameters() -> None:
     infos = parse_dg14(DE_DG14)
     assert [type(i) for i in infos] == [
-        TerminalAuthenticationInfo, PaceInfo, PaceInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo,
+        TerminalAuthenticationInfo, PaceInfo, PaceInfo, ChipAuthenticationInfo,
+        ChipAuthenticationPublicKeyInfo,
     ]
     ca = infos[3]
     pk = infos[4]
@@ -91,7 +95,8 @@ def test_real_dg14(shared_data, folder: str) -> None:  # type: ignore[no-untyped
 
 def test_spki_kept_byte_for_byte(shared_data) -> None:  # type: ignore[no-untyped-def]
     data = (shared_data / "lds" / "bsi2008" / "Datagroup14.bin").read_bytes()
-    spki = next(i for i in parse_dg14(data) if isinstance(i, ChipAuthenticationPublicKeyInfo)).subject_public_key_info
+    key_info = next(i for i in parse_dg14(data) if isinstance(i, ChipAuthenticationPublicKeyInfo))
+    spki = key_info.subject_public_key_info
     assert spki[:2] == b"\x30\x82" and len(spki) == 4 + int.from_bytes(spki[2:4], "big")
     assert data.index(spki) > 0  # explicit brainpool parameters: loading the key is nfc.verify's job
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tracemalloc
 
 import pytest
@@ -132,7 +133,5 @@ def test_sequence_round_trip(items: list[tuple[int, bytes]]) -> None:
 
 @given(st.binary(max_size=64))
 def test_random_bytes_only_parse_error(data: bytes) -> None:
-    try:
+    with contextlib.suppress(ParseError):
         list(iter_tlvs(data))
-    except ParseError:
-        pass
