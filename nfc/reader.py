@@ -16,6 +16,7 @@ The reading plan (emrtd-lessons §1.1–1.3):
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,10 @@ from nfc.iso7816.apdu import CommandApdu, ResponseApdu
 from nfc.iso7816.atr import supports_extended_length
 from nfc.iso7816.channel import ApduChannel
 from nfc.iso7816.status import SW_END_OF_FILE_WARNING, SW_FILE_NOT_FOUND, SW_OK, SW_SECURITY_NOT_SATISFIED
+from nfc.lds.dg2 import FaceImage
+from nfc.lds.dg13 import VietnamPersonalData
 from nfc.lds.files import CARD_ACCESS, COM, SOD, LdsFile, by_name
+from nfc.lds.mrz import MrzData
 from nfc.lds.security_infos import PaceInfo, SecurityInfo
 from nfc.model import AccessResult, CardRead, FileRead, FileStatus
 from nfc.transport.base import CardConnection
@@ -242,10 +246,8 @@ class CardReader:
         self._open_session()
 
     def _reset_after_failed_pace(self) -> None:
-        try:
+        with contextlib.suppress(NfcError):
             self.connection.reset()
-        except NfcError:
-            pass
 
     def _read_card_access(self) -> FileRead | None:
         before = self.channel.stats.snapshot()
@@ -257,7 +259,8 @@ class CardReader:
                 if response.sw in (SW_OK, SW_END_OF_FILE_WARNING):
                     data = response.data
             if data is None:
-                selected = self.channel.transmit(CommandApdu(0x00, 0xA4, 0x02, 0x0C, CARD_ACCESS.fid.to_bytes(2, "big")))
+                fid = CARD_ACCESS.fid.to_bytes(2, "big")
+                selected = self.channel.transmit(CommandApdu(0x00, 0xA4, 0x02, 0x0C, fid))
                 if selected.sw == SW_OK:
                     response = self.channel.transmit(CommandApdu(0x00, 0xB0, 0x00, 0x00, le=256))
                     if response.sw in (SW_OK, SW_END_OF_FILE_WARNING):
@@ -433,27 +436,32 @@ class CardReader:
             self._on_early_data(mrz, personal)
 
     def _finish(self, files: dict[str, FileRead], started: float) -> CardRead:
-        mrz = personal = None
-        faces: tuple[Any, ...] = ()
-        infos: list[SecurityInfo] = list(self._security_infos)
+        from nfc.lds.dg1 import parse_dg1
+        from nfc.lds.dg2 import parse_dg2
+        from nfc.lds.dg13 import parse_dg13
+        from nfc.lds.dg14 import parse_dg14
         from nfc.lds.parse import parse_file
 
+        mrz: MrzData | None = None
+        personal: VietnamPersonalData | None = None
+        faces: tuple[FaceImage, ...] = ()
+        infos: list[SecurityInfo] = list(self._security_infos)
         for name, entry in list(files.items()):
             if entry.status is not FileStatus.OK or entry.data is None or name == "CardAccess":
                 continue
             try:
-                value = parse_file(name, entry.data)
+                if name == "DG1":
+                    mrz = parse_dg1(entry.data)
+                elif name == "DG13":
+                    personal = parse_dg13(entry.data)
+                elif name == "DG2":
+                    faces = parse_dg2(entry.data)
+                elif name == "DG14":
+                    infos.extend(parse_dg14(entry.data))
+                else:
+                    parse_file(name, entry.data)  # every file must at least be well-formed
             except ParseError as exc:
                 files[name] = _failed(entry, f"bad-data: {exc}")
-                continue
-            if name == "DG1":
-                mrz = value
-            elif name == "DG13":
-                personal = value
-            elif name == "DG2":
-                faces = tuple(value)  # type: ignore[call-overload]
-            elif name == "DG14":
-                infos.extend(value)  # type: ignore[call-overload]
         aa, ca = self._chip_checks(files, infos)
         required_ok = all(
             files.get(n) is not None and files[n].status is FileStatus.OK for n in ("DG1", "SOD")

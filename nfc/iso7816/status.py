@@ -42,7 +42,7 @@ def error_for(sw: int, command: str = "") -> StatusWordError:
         return FileNotFoundOnCardError(sw, command)
     if sw == SW_SECURITY_NOT_SATISFIED:
         return SecurityStatusNotSatisfiedError(sw, command)
-    if sw == SW_AUTH_FAILED or (sw & 0xFFF0) == 0x63C0 or sw == SW_AUTH_METHOD_BLOCKED:
+    if sw in (SW_AUTH_FAILED, SW_AUTH_METHOD_BLOCKED) or sw & 65520 == 25536:
         return AuthenticationFailedError(sw, command)
     if sw == SW_WRONG_LENGTH or (sw >> 8) == 0x6C:
         return WrongLengthError(sw, command)

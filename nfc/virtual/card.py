@@ -216,7 +216,7 @@ class VirtualCard:
             response, next_sm = self._execute(command, protected=sm is not None)
 
         if sm is not None and state.sm is sm:
-            wrapped = sm.protect_response(response)
+            wrapped: ResponseApdu = sm.protect_response(response)
             if plan.bad_mac_at == index:
                 wrapped = _corrupt_mac(wrapped)
             if next_sm is not None:

@@ -49,7 +49,8 @@ def lds_files_in(folder: Path) -> dict[str, bytes]:
         name: str | None = None
         if named:
             special, number = named.groups()
-            name = {"com": "COM", "sod": "SOD", "cardaccess": "CardAccess"}[special.lower()] if special else f"DG{int(number)}"
+            specials = {"com": "COM", "sod": "SOD", "cardaccess": "CardAccess"}
+            name = specials[special.lower()] if special else f"DG{int(number)}"
         else:
             fid = _BY_FID.match(path.name)
             if fid:

@@ -93,7 +93,8 @@ class PcscdStack:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ReaderServiceError(f"pcscd exited at start (code {self.process.returncode}); is another one running?")
+                code = self.process.returncode
+                raise ReaderServiceError(f"pcscd exited at start (code {code}); is another one running?")
             if SOCKET.exists() and vpcd_listening() and running_pcscd_pid() == self.process.pid:
                 return
             time.sleep(0.02)

@@ -10,6 +10,7 @@ with Debian's vpcd, which sends length and payload in two writes (pcsc-stack not
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -67,10 +68,8 @@ class VpcdBridge:
         with self._lock:
             sock, self._sock = self._sock, None
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(2.0)
@@ -105,10 +104,8 @@ class VpcdBridge:
             with self._lock:
                 if self._sock is sock:
                     self._sock = None
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
             self.card.power_off()
             self.removed.set()
 
@@ -127,10 +124,8 @@ def _recv_exact(sock: socket.socket, count: int) -> bytes | None:
     data = bytearray()
     while len(data) < count:
         # Linux clears QUICKACK after each ACK; set it before every recv.
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
-        except (OSError, AttributeError):
-            pass
         chunk = sock.recv(count - len(data))
         if not chunk:
             return None
