@@ -451,8 +451,6 @@ class FhirServer:
     def handle(self, method: str, path: str, query: str, headers: Mapping[str, str],
                body: bytes | None) -> tuple[int, dict[str, str], dict[str, Any] | None]:
         """One request → (status, headers, JSON body). Public so tests can drive it without sockets."""
-        with self._lock:
-            self._requests[method] += 1
         try:
             return self._route(method, path, query, headers, body)
         except _Problem as problem:
@@ -587,6 +585,8 @@ def _handler_for(server: FhirServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def _serve(self, method: str) -> None:
+            with server._lock:
+                server._requests[method] += 1
             failure = server._take_failure(method)
             if failure is not None and failure.mode == "slow":
                 server._stopping.wait(failure.delay)
