@@ -80,7 +80,7 @@ class VietnamPersonalData:
     spouse_name: str | None = None  # None for the empty form 30 03 02 01 0E
     old_id_number: str | None = None  # 9-digit CMND, from field 15 or 16
     card_serial: str | None = None  # field 16 when it is not a CMND number
-    unknown_fields: Mapping[int, bytes] = field(default_factory=dict)  # n → raw DER of the field SEQUENCE
+    unknown_fields: Mapping[int, bytes] = field(default_factory=dict, hash=False)  # n → raw DER of the field SEQUENCE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unknown_fields", MappingProxyType(dict(self.unknown_fields)))

@@ -37,7 +37,7 @@ class MrzData:
     surname: str
     given_names: str
     lines: tuple[str, ...]
-    check_digits_valid: Mapping[str, bool] = field(default_factory=dict)
+    check_digits_valid: Mapping[str, bool] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "check_digits_valid", MappingProxyType(dict(self.check_digits_valid)))

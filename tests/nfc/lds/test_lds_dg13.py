@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from nfc.errors import ParseError
 from nfc.lds.dg13 import VietnamPersonalData, build_dg13, parse_dg13
+from nfc.lds.parse import parse_file
 
 # synthetic values only (cccd-chip.md §7 / §9 examples)
 PERSON = VietnamPersonalData(
@@ -193,3 +194,7 @@ def test_hypothesis_round_trip(
     base = VietnamPersonalData(parents=parents, spouse_name=spouse, old_id_number=old, card_serial=serial)
     person = replace(base, **texts)
     assert parse_dg13(build_dg13(person)) == person
+
+
+def test_parse_file_dispatch() -> None:
+    assert parse_file("DG13", build_dg13(PERSON)) == PERSON

@@ -9,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nfc.errors import InvalidKeyInputError, ParseError
+from nfc.lds.dg1 import build_dg1, parse_dg1
 from nfc.lds.mrz import format_cccd_td1, format_td1, format_td3, parse_mrz, to_mrz_name
+from nfc.lds.parse import parse_file
 from nfc.mrzcheck import check_digit
 
 # cccd-chip.md §3, synthetic example (values invented, check digits computed by the notes' author)
@@ -212,3 +214,11 @@ def test_td3_round_trip(number: str, personal: str, dob: str, doe: str, sex: str
 def test_random_text_only_parse_error(text: str) -> None:
     with contextlib.suppress(ParseError):
         parse_mrz(text)
+
+
+def test_cccd_dg1_round_trip() -> None:
+    data = build_dg1(CCCD_EXAMPLE)
+    assert data[:5] == bytes.fromhex("615D5F1F5A")  # 61 L 5F1F 90
+    mrz = parse_dg1(data)
+    assert mrz.cccd_id_number == "001090000001" and mrz.lines == CCCD_EXAMPLE
+    assert parse_file("DG1", data) == mrz
