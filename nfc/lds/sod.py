@@ -121,7 +121,7 @@ def _unwrap_tag77(data: bytes) -> bytes:
         return data  # bare ContentInfo, as some tools save it
     if data[:1] != b"\x77":
         raise ParseError("EF.SOD", f"expected tag 77, found {data[:1].hex() or 'nothing'}", 0)
-    outer = core.Any.load(data, strict=False)
+    outer = core.Any.load(data, strict=True)  # strict: no bytes after the TLV
     contents = outer.contents
     if not contents:
         raise ParseError("EF.SOD", "empty tag 77")
@@ -143,7 +143,7 @@ def parse_sod(data: bytes) -> Sod:
 
 
 def _parse(data: bytes) -> Sod:
-    info = cms.ContentInfo.load(_unwrap_tag77(data), strict=False)
+    info = cms.ContentInfo.load(_unwrap_tag77(data), strict=True)
     if info["content_type"].dotted != "1.2.840.113549.1.7.2":
         raise ParseError("EF.SOD", f"content type {info['content_type'].dotted} is not SignedData")
     signed = info["content"]
@@ -152,7 +152,7 @@ def _parse(data: bytes) -> Sod:
     if encap["content"].native is None:
         raise ParseError("EF.SOD", "no encapsulated content (detached signature)")
     econtent = bytes(encap["content"].__bytes__())
-    lso = LdsSecurityObject.load(econtent, strict=False)
+    lso = LdsSecurityObject.load(econtent, strict=True)
     version = int(lso["version"].native)
     if version not in (0, 1):
         raise ParseError("LDSSecurityObject", f"unknown version {version}")
@@ -193,6 +193,7 @@ def _parse(data: bytes) -> Sod:
             elif kind == "1.2.840.113549.1.9.5":
                 signing_time = values[0].native
 
+    _check_structure(signed, signer, econtent_type)
     sid = signer["sid"]
     ski = issuer = None
     serial = None
@@ -233,3 +234,31 @@ def _parse(data: bytes) -> Sod:
         signer_serial=serial,
         certificates=tuple(certificates),
     )
+
+
+def _null_or_absent(algorithm: core.Asn1Value) -> bool:
+    return bytes(algorithm["parameters"].dump()) in (b"", b"\x05\x00")
+
+
+def _check_structure(signed: cms.SignedData, signer: cms.SignerInfo, econtent_type: str) -> None:
+    """RFC 5652 consistency of the fields the signature does not cover, so that no byte of EF.SOD
+    can change without the verification noticing."""
+    version = signed["version"].native
+    allowed = ("v1", "v3") if econtent_type == "1.2.840.113549.1.7.1" else ("v3",)
+    if version not in allowed:
+        raise ParseError("EF.SOD", f"SignedData version {version} is not {' or '.join(allowed)}")
+    expected = "v1" if signer["sid"].name == "issuer_and_serial_number" else "v3"
+    if signer["version"].native != expected:
+        raise ParseError("EF.SOD", "SignerInfo version does not match its signer identifier")
+    digest_oid = signer["digest_algorithm"]["algorithm"].dotted
+    listed = [a["algorithm"].dotted for a in signed["digest_algorithms"]]
+    if digest_oid not in listed:
+        raise ParseError("EF.SOD", "SignerInfo digest algorithm not listed in SignedData.digestAlgorithms")
+    if not all(_null_or_absent(a) for a in [*signed["digest_algorithms"], signer["digest_algorithm"]]):
+        raise ParseError("EF.SOD", "digest algorithm with unexpected parameters")
+    if signer["signature_algorithm"]["algorithm"].dotted != "1.2.840.113549.1.1.10" and not _null_or_absent(
+        signer["signature_algorithm"]
+    ):
+        raise ParseError("EF.SOD", "signature algorithm with unexpected parameters")
+    if signed["crls"].native is not None or signer["unsigned_attrs"].native is not None:
+        return  # allowed by CMS; nothing of ours depends on them

@@ -117,9 +117,7 @@ def ecdsa_hash(infos: Sequence[SecurityInfo]) -> str | None:
     return None
 
 
-def verify_ecdsa_aa(
-    signature: bytes, challenge: bytes, key: PublicKey, hash_name: str | None
-) -> tuple[bool, str]:
+def verify_ecdsa_aa(signature: bytes, challenge: bytes, key: PublicKey, hash_name: str | None) -> tuple[bool, str]:
     """Plain r‖s or DER. Without ActiveAuthenticationInfo the hash is unknown: each SHA-2/SHA-1 is
     tried (the signature still needs the chip's private key, so this weakens nothing)."""
     names = [hash_name] if hash_name else ["sha256", "sha384", "sha512", "sha224", "sha1"]
@@ -175,14 +173,8 @@ def perform_active_authentication(
         else:
             ok, algorithm = verify_ecdsa_aa(answer.data, rnd, key, ecdsa_hash(dg14_infos))
     except NfcError as exc:
-        return AaResult(
-            StepStatus.FAILED, exc.reason, key.label, rnd, str(exc), (time.perf_counter() - started) * 1000
-        )
+        return AaResult(StepStatus.FAILED, exc.reason, key.label, rnd, str(exc), (time.perf_counter() - started) * 1000)
     ms = (time.perf_counter() - started) * 1000
     if ok:
-        return AaResult(
-            StepStatus.PASSED, None, algorithm, rnd, "chip signed the challenge with the DG15 key", ms
-        )
-    return AaResult(
-        StepStatus.FAILED, "clone-suspected", algorithm, rnd, "signature over the challenge is invalid", ms
-    )
+        return AaResult(StepStatus.PASSED, None, algorithm, rnd, "chip signed the challenge with the DG15 key", ms)
+    return AaResult(StepStatus.FAILED, "clone-suspected", algorithm, rnd, "signature over the challenge is invalid", ms)

@@ -97,9 +97,7 @@ def scheme_for(oid: str, params_der: bytes | None, digest_hint: str | None = Non
         return SignatureScheme("ecdsa-plain", _ECDSA_PLAIN[oid])
     if oid in (RSA_ENCRYPTION, EC_PUBLIC_KEY):
         if digest_hint is None:
-            raise VerificationError(
-                f"signature algorithm {oid} names no hash", reason="unsupported-algorithm"
-            )
+            raise VerificationError(f"signature algorithm {oid} names no hash", reason="unsupported-algorithm")
         return SignatureScheme("rsa-pkcs1" if oid == RSA_ENCRYPTION else "ecdsa", digest_hint)
     if oid == RSASSA_PSS:
         return _pss(params_der)
@@ -114,9 +112,7 @@ def _pss(params_der: bytes | None) -> SignatureScheme:
         hash_oid = params["hash_algorithm"]["algorithm"].dotted
         mgf = params["mask_gen_algorithm"]
         if mgf["algorithm"].dotted != "1.2.840.113549.1.1.8":
-            raise VerificationError(
-                "RSASSA-PSS with a mask function other than MGF1", reason="unsupported-algorithm"
-            )
+            raise VerificationError("RSASSA-PSS with a mask function other than MGF1", reason="unsupported-algorithm")
         mgf_hash_oid = mgf["parameters"]["algorithm"].dotted
         salt = int(params["salt_length"].native)
         trailer = params["trailer_field"].native
@@ -131,6 +127,4 @@ def _pss(params_der: bytes | None) -> SignatureScheme:
     try:
         return SignatureScheme("rsa-pss", _HASH_OIDS[hash_oid], _HASH_OIDS[mgf_hash_oid], salt)
     except KeyError:
-        raise VerificationError(
-            "RSASSA-PSS with an unsupported hash", reason="unsupported-algorithm"
-        ) from None
+        raise VerificationError("RSASSA-PSS with an unsupported hash", reason="unsupported-algorithm") from None

@@ -59,9 +59,7 @@ def verify_card_read(
     if aa is not None:
         chip.append(aa.to_step())
     elif read.file_bytes("DG15") is not None:
-        chip.append(
-            StepResult("active-authentication", StepStatus.SKIPPED, "not run by the reader", "not-run")
-        )
+        chip.append(StepResult("active-authentication", StepStatus.SKIPPED, "not run by the reader", "not-run"))
 
     checks = crosscheck(
         mrz_values(read.mrz) if read.mrz is not None else None,

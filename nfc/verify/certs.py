@@ -214,9 +214,7 @@ def _load_rsa(info: asn1_keys.PublicKeyInfo, spki_der: bytes) -> PublicKey:
     # RSASSA-PSS-keyed SPKIs (id-RSASSA-PSS) load in OpenSSL only with their restrictions; the
     # numbers are all we need, so rebuild them as a plain RSA key.
     numbers = info["public_key"].parsed
-    key = rsa.RSAPublicNumbers(
-        int(numbers["public_exponent"].native), int(numbers["modulus"].native)
-    ).public_key()
+    key = rsa.RSAPublicNumbers(int(numbers["public_exponent"].native), int(numbers["modulus"].native)).public_key()
     return PublicKey("rsa", f"RSA-{key.key_size}", None, False, False, key, spki_der)
 
 
@@ -281,6 +279,8 @@ class Certificate:
     signature_params: bytes | None = field(repr=False)
     signature: bytes = field(repr=False)
     spki: bytes = field(repr=False)
+    #: outer signatureAlgorithm equals the signed TBS ``signature`` field (RFC 5280 §4.1.1.2)
+    algorithm_consistent: bool = True
 
     @property
     def self_issued(self) -> bool:
@@ -297,6 +297,8 @@ class Certificate:
         return self.not_before <= when <= self.not_after
 
     def signed_by(self, key: PublicKey) -> bool:
+        if not self.algorithm_consistent:
+            return False
         return key.verify(self.signature, self.tbs, self.signature_scheme)
 
     def fingerprint(self) -> str:
@@ -356,6 +358,7 @@ def load_certificate(der: bytes) -> Certificate:
             signature_params=None if params.native is None else params.dump(),
             signature=bytes(cert["signature_value"].native),
             spki=tbs["subject_public_key_info"].dump(),
+            algorithm_consistent=bytes(cert["signature_algorithm"].dump()) == bytes(tbs["signature"].dump()),
         )
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
         raise ParseError("certificate", f"malformed ({type(exc).__name__})") from None

@@ -48,11 +48,12 @@ def _signed_by(cert: Certificate, issuer: Certificate) -> bool:
         return False  # unusable issuer key or algorithm: not this issuer
 
 
+def _candidates(cert: Certificate, source: IssuerSource) -> list[Certificate]:
+    return [c for c in source.issuers_of(cert) if c.der != cert.der and aki_matches(c, cert.aki)]
+
+
 def _find_issuer(cert: Certificate, source: IssuerSource) -> Certificate | None:
-    for candidate in source.issuers_of(cert):
-        if candidate.der != cert.der and aki_matches(candidate, cert.aki) and _signed_by(cert, candidate):
-            return candidate
-    return None
+    return next((c for c in _candidates(cert, source) if _signed_by(cert, c)), None)
 
 
 def _revocation(dsc: Certificate, csca: Certificate, source: IssuerSource, now: datetime) -> str:
@@ -86,6 +87,11 @@ def validate_dsc(
     for _ in range(MAX_DEPTH):
         issuer = _find_issuer(current, source)
         if issuer is None:
+            if _candidates(current, source):
+                # a trusted CSCA with the named issuer and key id exists, yet the signature fails:
+                # a forged or altered certificate, not an unknown issuer
+                reason = "dsc-signature-invalid" if current is dsc else "link-signature-invalid"
+                return ChainResult("failed", reason, tuple(path), None, "not-checked")
             return ChainResult("no-issuer", "dsc-issuer-unknown", tuple(path), None, "not-checked")
         path.append(issuer.subject)
         if reason is None:

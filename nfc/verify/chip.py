@@ -87,9 +87,7 @@ def choose_protocol(infos: Iterable[SecurityInfo]) -> CaChoice | None:
         if prefix not in (ID_CA_DH, ID_CA_ECDH) or not last.isdigit() or int(last) not in CA_CIPHERS:
             continue
         wanted_pk = ID_PK_ECDH if prefix == ID_CA_ECDH else ID_PK_DH
-        matching = [
-            k for k in keys if k.protocol == wanted_pk and (info.key_id is None or k.key_id == info.key_id)
-        ]
+        matching = [k for k in keys if k.protocol == wanted_pk and (info.key_id is None or k.key_id == info.key_id)]
         if matching:
             choices.append(CaChoice(info.protocol, CA_CIPHERS[int(last)], matching[0], info.key_id))
     if choices:
@@ -129,9 +127,7 @@ def perform_chip_authentication(
     if choice is None:
         return CaResult(StepStatus.SKIPPED, "not-supported", None, "", None, detail="no CA key in DG14")
 
-    def result(
-        status: StepStatus, reason: str | None, detail: str, session: SmSession | None = None
-    ) -> CaResult:
+    def result(status: StepStatus, reason: str | None, detail: str, session: SmSession | None = None) -> CaResult:
         return CaResult(
             status,
             reason,
@@ -166,13 +162,9 @@ def perform_chip_authentication(
             oid = bytes(core.ObjectIdentifier(choice.protocol).contents)
             channel.send(CommandApdu(0x00, 0x22, 0x41, 0xA4, b"\x80" + bytes([len(oid)]) + oid + key_ref))
             inner = b"\x80" + _length(len(terminal_public)) + terminal_public
-            answer = channel.send(
-                CommandApdu(0x00, 0x86, 0x00, 0x00, b"\x7c" + _length(len(inner)) + inner, le=256)
-            )
+            answer = channel.send(CommandApdu(0x00, 0x86, 0x00, 0x00, b"\x7c" + _length(len(inner)) + inner, le=256))
             if answer.data[:1] not in (b"", b"\x7c"):
-                return result(
-                    StepStatus.FAILED, "chip-authentication-refused", "unexpected GENERAL AUTHENTICATE data"
-                )
+                return result(StepStatus.FAILED, "chip-authentication-refused", "unexpected GENERAL AUTHENTICATE data")
     except StatusWordError as exc:
         return result(StepStatus.FAILED, "chip-authentication-refused", f"chip refused CA ({exc.sw:04X})")
     except SecureMessagingError:
@@ -212,31 +204,23 @@ def _length(n: int) -> bytes:
 
 
 # --- PACE-CAM ------------------------------------------------------------------------------------
-def check_pace_cam(
-    chip_mapping_public_key: bytes, ca_data: bytes, chip_ca_public_key_info: bytes
-) -> StepResult:
+def check_pace_cam(chip_mapping_public_key: bytes, ca_data: bytes, chip_ca_public_key_info: bytes) -> StepResult:
     """ICAO 9303-11 §4.4.3.5.2: PK_MAP,IC == CA_IC · PK_IC, with PK_IC from EF.CardSecurity's
     ChipAuthenticationPublicKeyInfo SPKI (as verified by its signature), CA_IC as PACE decrypted it."""
     started = time.perf_counter()
     try:
         key = load_ca_key(chip_ca_public_key_info)
         if not isinstance(key.group, EcGroup):
-            return StepResult(
-                "pace-cam", StepStatus.SKIPPED, "PACE-CAM is defined for ECDH only", "not-supported"
-            )
+            return StepResult("pace-cam", StepStatus.SKIPPED, "PACE-CAM is defined for ECDH only", "not-supported")
         curve = key.group.domain.curve
         pk_ic = key.group.decode_public(key.public)
         expected = curve.decode(chip_mapping_public_key)
         product = curve.multiply(int.from_bytes(ca_data, "big"), pk_ic)
     except (ParseError, NfcError) as exc:
-        return StepResult(
-            "pace-cam", StepStatus.FAILED, f"CAM values unusable ({exc.reason})", "clone-suspected"
-        )
+        return StepResult("pace-cam", StepStatus.FAILED, f"CAM values unusable ({exc.reason})", "clone-suspected")
     ms = (time.perf_counter() - started) * 1000
     if product == expected:
-        return StepResult(
-            "pace-cam", StepStatus.PASSED, "PK_MAP,IC = CA_IC · PK_IC", algorithm=key.label, ms=ms
-        )
+        return StepResult("pace-cam", StepStatus.PASSED, "PK_MAP,IC = CA_IC · PK_IC", algorithm=key.label, ms=ms)
     return StepResult(
         "pace-cam",
         StepStatus.FAILED,

@@ -35,9 +35,7 @@ class Crl:
     signature: bytes = field(repr=False)
 
     def signed_by(self, key: PublicKey) -> bool:
-        return key.verify(
-            self.signature, self.tbs, scheme_for(self.signature_algorithm, self.signature_params)
-        )
+        return key.verify(self.signature, self.tbs, scheme_for(self.signature_algorithm, self.signature_params))
 
     def is_revoked(self, cert: Certificate) -> bool:
         return cert.serial in self.revoked_serials

@@ -169,9 +169,7 @@ def check_dob(mrz: MrzValues | None, dg13: PersonalValues | None) -> StepResult:
     if mrz is None or dg13 is None or not mrz.date_of_birth or not dg13.date_of_birth:
         return _step("dob", None, "date of birth DG1 vs DG13")
     converted = _yymmdd(dg13.date_of_birth)
-    return _step(
-        "dob", converted is not None and _same(converted, mrz.date_of_birth), "date of birth DG1 vs DG13"
-    )
+    return _step("dob", converted is not None and _same(converted, mrz.date_of_birth), "date of birth DG1 vs DG13")
 
 
 def check_sex(mrz: MrzValues | None, dg13: PersonalValues | None) -> StepResult:
@@ -206,9 +204,7 @@ def check_key(key: KeyValues | None, mrz: MrzValues | None, dg13: PersonalValues
         (key.date_of_birth, mrz.date_of_birth),
         (key.date_of_expiry, mrz.date_of_expiry),
     ]
-    ok = all(
-        a is not None and b is not None and _same(a.replace("<", ""), b.replace("<", "")) for a, b in pairs
-    )
+    ok = all(a is not None and b is not None and _same(a.replace("<", ""), b.replace("<", "")) for a, b in pairs)
     return [_step("mrz-key", ok, "MRZ key fields vs DG1")]
 
 
@@ -221,16 +217,12 @@ def check_qr(qr: PersonalValues | None, dg13: PersonalValues | None) -> list[Ste
     if qr.id_number and dg13.id_number:
         steps.append(_step("qr-id-number", _same(qr.id_number, dg13.id_number), "QR ID number vs DG13"))
     if qr.full_name and dg13.full_name:
-        steps.append(
-            _step("qr-name", fold_name(qr.full_name) == fold_name(dg13.full_name), "QR name vs DG13")
-        )
+        steps.append(_step("qr-name", fold_name(qr.full_name) == fold_name(dg13.full_name), "QR name vs DG13"))
     if qr.date_of_birth and dg13.date_of_birth:
         a, b = _yymmdd(qr.date_of_birth), _yymmdd(dg13.date_of_birth)
         steps.append(_step("qr-dob", a is not None and a == b, "QR date of birth vs DG13"))
     if qr.sex and dg13.sex:
-        steps.append(
-            _step("qr-sex", _sex(qr.sex) is not None and _sex(qr.sex) == _sex(dg13.sex), "QR sex vs DG13")
-        )
+        steps.append(_step("qr-sex", _sex(qr.sex) is not None and _sex(qr.sex) == _sex(dg13.sex), "QR sex vs DG13"))
     return steps
 
 

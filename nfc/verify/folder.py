@@ -85,16 +85,31 @@ def verify_folder(
     now: datetime | None = None,
     policy: ChainPolicy = DEFAULT_POLICY,
 ) -> VerificationReport:
-    """Passive Authentication of a folder. No chip is present, so chip authentication is reported
-    as skipped and not required for the verdict."""
+    """Passive Authentication of a folder (see ``verify_lds_files``)."""
     started = time.perf_counter()
-    now = now or datetime.now(UTC)
     folder = load_folder(path)
+    return verify_lds_files(folder.files, trust=trust, now=now, policy=policy, started=started)
+
+
+def verify_lds_files(
+    files: Mapping[str, bytes],
+    *,
+    trust: IssuerSource | None = None,
+    now: datetime | None = None,
+    policy: ChainPolicy = DEFAULT_POLICY,
+    started: float | None = None,
+) -> VerificationReport:
+    """Verify LDS files by name ("SOD", "DG1", ...). No chip is present, so chip authentication is
+    reported as skipped and not required; DG1/DG13 are cross-checked when both parse."""
+    started = time.perf_counter() if started is None else started
+    now = now or datetime.now(UTC)
     skipped = [StepResult("chip-authentication", StepStatus.SKIPPED, "offline files: no chip", "no-chip")]
-    sod_bytes = folder.files.get("SOD")
+    groups = {int(k[2:]): v for k, v in files.items() if k.startswith("DG")}
+    checks = _crosschecks(files)
+    sod_bytes = files.get("SOD")
     if sod_bytes is None:
         return decide(
-            None, extra_steps=(), chip=skipped, require_chip_authentication=False, now=now, started=started
+            None, chip=skipped, crosschecks=checks, require_chip_authentication=False, now=now, started=started
         )
     try:
         sod = parse_sod(sod_bytes)
@@ -104,9 +119,26 @@ def verify_folder(
             None,
             extra_steps=(parse_step,),
             chip=skipped,
+            crosschecks=checks,
             require_chip_authentication=False,
             now=now,
             started=started,
         )
-    passive = verify_sod(sod, folder.data_groups, trust, now, policy=policy)
-    return decide(passive, chip=skipped, require_chip_authentication=False, now=now, started=started)
+    passive = verify_sod(sod, groups, trust, now, policy=policy)
+    return decide(
+        passive, chip=skipped, crosschecks=checks, require_chip_authentication=False, now=now, started=started
+    )
+
+
+def _crosschecks(files: Mapping[str, bytes]) -> tuple[StepResult, ...]:
+    if "DG1" not in files or "DG13" not in files:
+        return ()
+    from nfc.lds.parse import parse_file
+    from nfc.verify.crosscheck import crosscheck, mrz_values, personal_values
+
+    try:
+        mrz = parse_file("DG1", files["DG1"])
+        dg13 = parse_file("DG13", files["DG13"])
+    except NfcError:
+        return ()  # unparseable identity files: their hashes decide; nothing to compare
+    return crosscheck(mrz_values(mrz), personal_values(dg13))

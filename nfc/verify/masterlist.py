@@ -52,9 +52,7 @@ def is_master_list(data: bytes) -> bool:
         return False
 
 
-def verify_master_list(
-    data: bytes, roots: Sequence[Certificate], now: datetime | None = None
-) -> MasterListResult:
+def verify_master_list(data: bytes, roots: Sequence[Certificate], now: datetime | None = None) -> MasterListResult:
     """Verify the list signature against ``roots`` and return its verified CSCAs.
 
     Raises ``VerificationError`` (signer not from a configured root, or bad signature) or
@@ -70,14 +68,10 @@ def verify_master_list(
         signed = info["content"]
         encap = signed["encap_content_info"]
         if encap["content_type"].dotted != ID_CSCA_MASTER_LIST:
-            raise ParseError(
-                "master list", f"eContentType {encap['content_type'].dotted} is not a CSCA master list"
-            )
+            raise ParseError("master list", f"eContentType {encap['content_type'].dotted} is not a CSCA master list")
         econtent = bytes(encap["content"].__bytes__())
         signer = signed["signer_infos"][0]
-        embedded = [
-            load_certificate(c.chosen.dump()) for c in signed["certificates"] or [] if c.name == "certificate"
-        ]
+        embedded = [load_certificate(c.chosen.dump()) for c in signed["certificates"] or [] if c.name == "certificate"]
         sid = signer["sid"]
         attrs = signer["signed_attrs"]
         signed_attrs = None
@@ -142,9 +136,7 @@ def verify_master_list(
     for cert in cscas:
         by_subject.setdefault(cert.subject_key, []).append(cert)
     links = [
-        c
-        for c in others
-        if any(aki_matches(i, c.aki) and _verifies(c, i) for i in by_subject.get(c.issuer_key, []))
+        c for c in others if any(aki_matches(i, c.aki) and _verifies(c, i) for i in by_subject.get(c.issuer_key, []))
     ]
     return MasterListResult(
         signer_subject=signer_cert.subject,
@@ -171,22 +163,14 @@ def _signer_and_root(
     candidates: Sequence[Certificate], roots: Sequence[Certificate], now: datetime
 ) -> tuple[Certificate, Certificate]:
     if not candidates:
-        raise VerificationError(
-            "master list signer certificate not included", reason="master-list-signer-missing"
-        )
+        raise VerificationError("master list signer certificate not included", reason="master-list-signer-missing")
     for signer in candidates:
         for root in roots:
-            if (
-                root.subject_key == signer.issuer_key
-                and aki_matches(root, signer.aki)
-                and _verifies(signer, root)
-            ):
+            if root.subject_key == signer.issuer_key and aki_matches(root, signer.aki) and _verifies(signer, root):
                 if not signer.valid_at(now):
                     raise VerificationError(
                         "master list signer certificate is outside its validity",
                         reason="master-list-signer-expired",
                     )
                 return signer, root
-    raise VerificationError(
-        "master list signer is not signed by a configured root", reason="master-list-untrusted"
-    )
+    raise VerificationError("master list signer is not signed by a configured root", reason="master-list-untrusted")

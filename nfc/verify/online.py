@@ -40,9 +40,7 @@ class OnlineResult:
 
     def to_step(self) -> StepResult:
         if self.status == "confirmed":
-            return StepResult(
-                "online", StepStatus.PASSED, self.detail or "issuer confirmed online", ms=self.ms
-            )
+            return StepResult("online", StepStatus.PASSED, self.detail or "issuer confirmed online", ms=self.ms)
         if self.status == "rejected":
             return StepResult(
                 "online", StepStatus.FAILED, self.detail or "rejected online", "online-rejected", ms=self.ms

@@ -63,11 +63,7 @@ def find_signer(sod: Sod) -> Certificate | None:
             continue
         if sod.signer_ski is not None and cert.ski == sod.signer_ski:
             return cert
-        if (
-            sod.signer_serial is not None
-            and sod.signer_issuer is not None
-            and cert.serial == sod.signer_serial
-        ):
+        if sod.signer_serial is not None and sod.signer_issuer is not None and cert.serial == sod.signer_serial:
             from asn1crypto import x509 as asn1_x509
 
             if name_key(asn1_x509.Name.load(sod.signer_issuer)) == cert.issuer_key:
@@ -93,9 +89,7 @@ def verify_sod(
     t0 = time.perf_counter()
     if dsc is None:
         reasons.append("dsc-missing")
-        steps.append(
-            StepResult("sod-signature", StepStatus.FAILED, "signer certificate not in EF.SOD", "dsc-missing")
-        )
+        steps.append(StepResult("sod-signature", StepStatus.FAILED, "signer certificate not in EF.SOD", "dsc-missing"))
     else:
         try:
             key = dsc.public_key()
@@ -122,6 +116,8 @@ def verify_sod(
                 key=key,
             )
             sig_ok, md_ok = check.signature_ok, check.message_digest_ok
+            if sod.signed_attrs is not None and sod.content_type_attr != sod.econtent_type:
+                md_ok = False  # the signed contentType must name what is encapsulated (RFC 5652 §11.1)
             algorithm = f"{check.scheme.label} / {key.label}" if check.scheme else key.label
             ms = (time.perf_counter() - t0) * 1000
             if not md_ok:
@@ -212,9 +208,7 @@ def verify_sod(
         )
     else:
         chain = validate_dsc(dsc, trust, now, policy)
-        status = {"chained": StepStatus.PASSED, "failed": StepStatus.FAILED}.get(
-            chain.status, StepStatus.NOT_CHECKED
-        )
+        status = {"chained": StepStatus.PASSED, "failed": StepStatus.FAILED}.get(chain.status, StepStatus.NOT_CHECKED)
         detail = f"revocation: {chain.revocation}"
         steps.append(
             StepResult(

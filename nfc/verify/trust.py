@@ -161,12 +161,10 @@ class TrustStore:
 
     def list(self) -> tuple[TrustEntry, ...]:
         entries = [
-            TrustEntry(kind, c.subject, c.not_after, source, fp)
-            for fp, (c, kind, source) in self._certs.items()
+            TrustEntry(kind, c.subject, c.not_after, source, fp) for fp, (c, kind, source) in self._certs.items()
         ]
         entries += [
-            TrustEntry("crl", crl.issuer, crl.next_update, source, fp)
-            for fp, (crl, source) in self._crls.items()
+            TrustEntry("crl", crl.issuer, crl.next_update, source, fp) for fp, (crl, source) in self._crls.items()
         ]
         return tuple(sorted(entries, key=lambda e: (e.kind, e.subject)))
 
@@ -179,9 +177,7 @@ class TrustStore:
             cscas=len(cscas),
             crls=len(self._crls),
             expired_cscas=tuple(sorted(c.subject for c in cscas if c.not_after < now)),
-            expiring_cscas=tuple(
-                sorted((c.subject, c.not_after) for c in cscas if now <= c.not_after <= horizon)
-            ),
+            expiring_cscas=tuple(sorted((c.subject, c.not_after) for c in cscas if now <= c.not_after <= horizon)),
             overdue_crls=tuple(
                 sorted(
                     (crl.issuer, crl.next_update)
@@ -231,9 +227,7 @@ class TrustStore:
         """Import master lists, CSCA/link certificates (DER or PEM) and CRLs; save the store.
 
         Certificates go before CRLs so a CRL can be checked against a CSCA imported in the same call."""
-        roots = [
-            r if isinstance(r, Certificate) else load_certificate(_read(Path(r))) for r in master_list_roots
-        ]
+        roots = [r if isinstance(r, Certificate) else load_certificate(_read(Path(r))) for r in master_list_roots]
         counter = _Counter()
         files = [Path(p) for p in paths]
         loaded: list[tuple[Path, bytes]] = []
@@ -335,9 +329,7 @@ def _read(path: Path) -> bytes:
     if data.lstrip().startswith(b"-----BEGIN"):
         import base64
 
-        lines = [
-            ln for ln in data.decode("ascii", "replace").splitlines() if ln and not ln.startswith("-----")
-        ]
+        lines = [ln for ln in data.decode("ascii", "replace").splitlines() if ln and not ln.startswith("-----")]
         try:
             return base64.b64decode("".join(lines), validate=False)
         except ValueError:

@@ -38,9 +38,7 @@ def decide(
     steps: list[StepResult] = list(extra_steps)
     reasons: list[str] = []
     if passive is None:
-        steps.append(
-            StepResult("sod-signature", StepStatus.FAILED, "EF.SOD missing or unreadable", "sod-missing")
-        )
+        steps.append(StepResult("sod-signature", StepStatus.FAILED, "EF.SOD missing or unreadable", "sod-missing"))
         reasons.append("sod-missing")
     else:
         steps.extend(passive.steps)
@@ -61,9 +59,7 @@ def decide(
         if online.status is StepStatus.FAILED:
             reasons.append(online.reason or "online-rejected")
 
-    chip_ok = any(
-        s.status is StepStatus.PASSED and _key_covered(s.name, passive) for s in chip if s.name in CHIP_STEPS
-    )
+    chip_ok = any(s.status is StepStatus.PASSED and _key_covered(s.name, passive) for s in chip if s.name in CHIP_STEPS)
     if not reasons and require_chip_authentication and not chip_ok:
         reasons.append("chip-not-authenticated")
 
@@ -85,9 +81,7 @@ def decide(
         checked_at=now,
         dsc_subject=dsc.subject if dsc else None,
         dsc_aki=dsc.aki.hex() if dsc and dsc.aki else None,
-        csca_subject=passive.chain.csca_subject
-        if passive is not None and passive.chain is not None
-        else None,
+        csca_subject=passive.chain.csca_subject if passive is not None and passive.chain is not None else None,
         ms=(time.perf_counter() - started) * 1000 if started is not None else sum(s.ms for s in steps),
         reasons=tuple(dict.fromkeys(reasons)),
     )
