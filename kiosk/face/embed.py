@@ -21,7 +21,7 @@ import numpy.typing as npt
 from kiosk.face.detect import Face, to_rectangle
 from kiosk.face.errors import FaceError, FaceModelError
 from kiosk.face.image import RgbImage
-from kiosk.face.models import DlibModels, load_dlib_models
+from kiosk.face.models import DlibModels, import_dlib, load_dlib_models
 
 Vector = npt.NDArray[np.float64]
 
@@ -59,15 +59,28 @@ class DlibResnetEmbedder:
 
     name = "dlib-resnet-v1"
 
-    def __init__(self, models: DlibModels | None = None, *, jitters: int = 0) -> None:
+    def __init__(
+        self, models: DlibModels | None = None, *, jitters: int = 0, resnet_path: Path | None = None
+    ) -> None:
+        """``resnet_path``: another dlib-format recognition model a site provisions (for example one
+        trained with more Asian faces); it gets its own name, so its thresholds are calibrated apart."""
         # jitters > 0 averages re-sampled chips: slightly steadier, ~jitters× slower. 0 meets the budget.
         self._models = models if models is not None else load_dlib_models()
         self._jitters = jitters
+        self._resnet: Any = self._models.resnet
+        if resnet_path is not None:
+            if not Path(resnet_path).is_file():
+                raise FaceModelError(f"recognition model file not found: {Path(resnet_path).name}")
+            try:
+                self._resnet = import_dlib().face_recognition_model_v1(str(resnet_path))
+            except RuntimeError as exc:
+                raise FaceModelError("dlib could not load the recognition model") from exc
+            self.name = f"dlib-resnet:{Path(resnet_path).stem}"
 
     def embed(self, image: RgbImage, face: Face) -> Embedding:
         shape = self._models.shape_5(image, to_rectangle(face.box))
         vector = np.asarray(
-            self._models.resnet.compute_face_descriptor(image, shape, self._jitters), dtype=np.float64
+            self._resnet.compute_face_descriptor(image, shape, self._jitters), dtype=np.float64
         )
         return Embedding(self.name, vector)
 

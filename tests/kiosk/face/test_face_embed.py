@@ -38,3 +38,16 @@ def test_sface_needs_a_provisioned_model(tmp_path: Path, detector: FaceDetector)
     junk.write_bytes(b"not an onnx model")
     with pytest.raises(FaceModelError):
         SFaceEmbedder(junk, detector.models)
+
+
+def test_site_provisioned_dlib_model(tmp_path: Path, detector: FaceDetector) -> None:
+    with pytest.raises(FaceModelError):
+        DlibResnetEmbedder(detector.models, resnet_path=tmp_path / "other.dat")
+    junk = tmp_path / "other.dat"
+    junk.write_bytes(b"\x00" * 64)
+    with pytest.raises(FaceModelError):
+        DlibResnetEmbedder(detector.models, resnet_path=junk)
+    from kiosk.face.models import find_models
+
+    same_file = DlibResnetEmbedder(detector.models, resnet_path=find_models().resnet)
+    assert same_file.name == "dlib-resnet:dlib_face_recognition_resnet_model_v1"
