@@ -64,23 +64,26 @@ def _classify(tlv: Tlv, raw: bytes) -> SecurityInfo:
         raise ParseError(WHAT, "SecurityInfo needs a protocol and requiredData", tlv.start)
     protocol = decode_oid(parts[0], WHAT)
     required = parts[1]
-    extra = len(parts) - 2  # number of optional elements
+    # at most one optional element, and where the classes expect an INTEGER it must be one
+    extra = len(parts) - 2
+    int_tail = extra == 0 or (extra == 1 and parts[2].tag == TAG_INTEGER)
     below_pace = _arcs_below(protocol, ID_PACE)
     below_ca = _arcs_below(protocol, ID_CA)
-    if below_pace == 2 and required.tag == TAG_INTEGER and extra <= 1:
+    if below_pace == 2 and required.tag == TAG_INTEGER and int_tail:
         return PaceInfo(protocol, decode_integer(required, WHAT), _optional_int(parts, 2, WHAT))
-    if below_pace == 1 and required.tag == TAG_SEQUENCE and extra <= 1:
+    if below_pace == 1 and required.tag == TAG_SEQUENCE and int_tail:
         return PaceDomainParameterInfo(
             protocol, tlv.value[required.start : required.end], _optional_int(parts, 2, WHAT)
         )
-    if below_ca == 2 and required.tag == TAG_INTEGER and extra <= 1:
+    if below_ca == 2 and required.tag == TAG_INTEGER and int_tail:
         return ChipAuthenticationInfo(protocol, decode_integer(required, WHAT), _optional_int(parts, 2, WHAT))
-    if _arcs_below(protocol, ID_PK) == 1 and required.tag == TAG_SEQUENCE and extra <= 1:
+    if _arcs_below(protocol, ID_PK) == 1 and required.tag == TAG_SEQUENCE and int_tail:
         return ChipAuthenticationPublicKeyInfo(
             protocol, tlv.value[required.start : required.end], _optional_int(parts, 2, WHAT)
         )
-    if protocol == ID_TA and required.tag == TAG_INTEGER and extra == 0:
-        # a v1 TA info may add efCVCA (a FileID); that form is kept raw below so it rebuilds exactly
+    if protocol == ID_TA and required.tag == TAG_INTEGER and extra <= 1:
+        # a v1 TA info may add efCVCA (a FileID); the class has no field for it, so it is dropped and a
+        # rebuild of such an entry is not byte-exact (no known card or vector carries it)
         return TerminalAuthenticationInfo(protocol, decode_integer(required, WHAT))
     if protocol == ID_AA and required.tag == TAG_INTEGER and extra == 1 and parts[2].tag == TAG_OID:
         return ActiveAuthenticationInfo(protocol, decode_integer(required, WHAT), decode_oid(parts[2], WHAT))

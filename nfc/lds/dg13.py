@@ -143,6 +143,7 @@ def _fields(data: bytes) -> Tlv:
 
 def parse_dg13(data: bytes) -> VietnamPersonalData:
     values: dict[str, object] = {}
+    unknown: dict[int, bytes] = {}
     numbered: dict[int, list[Tlv]] = {}
     raw: dict[int, bytes] = {}
     the_set = _fields(data)
@@ -158,12 +159,14 @@ def parse_dg13(data: bytes) -> VietnamPersonalData:
         numbered[number] = parts[1:]
         raw[number] = the_set.value[entry.start : entry.end]
 
-    unknown: dict[int, bytes] = {}
     for number, rest in numbered.items():
         if number in _TEXT_FIELDS:
-            if len(rest) != 1:
-                raise ParseError(WHAT, f"field {number} must hold one string")
-            values[_TEXT_FIELDS[number][0]] = _text(rest[0])
+            if not rest:  # the empty form "30 03 02 01 n": no value, same as absent
+                continue
+            if len(rest) == 1 and rest[0].tag in TEXT_TAGS:
+                values[_TEXT_FIELDS[number][0]] = _text(rest[0])
+            else:  # a shape no card is known to use (a future layout?): keep it rather than fail
+                unknown[number] = raw[number]
         elif number == FIELD_PARENTS:
             values["parents"] = tuple(_collect_texts(rest))
         elif number == FIELD_SPOUSE:

@@ -133,6 +133,16 @@ def test_old_id_classified_by_pattern(
     assert (person.old_id_number, person.card_serial, set(person.unknown_fields)) == (old, serial, unknown)
 
 
+def test_unexpected_shapes_kept_not_fatal() -> None:
+    structured_address = _field(9, _tlv(0x30, _utf8("Phường Y") + _utf8("Hà Nội")))  # no card is known to do this
+    person = parse_dg13(_dg13(_field(1, _printable("001090000001")), _field(2), structured_address))
+    assert person.id_number == "001090000001"
+    assert person.full_name is None  # the empty form reads as absent
+    assert person.place_of_residence is None
+    assert dict(person.unknown_fields) == {9: structured_address}
+    assert parse_dg13(build_dg13(person)).unknown_fields == person.unknown_fields
+
+
 def test_text_is_nfc_normalised() -> None:
     decomposed = unicodedata.normalize("NFD", "NGUYỄN VĂN A")
     person = parse_dg13(_dg13(_field(2, _utf8(decomposed))))
@@ -144,7 +154,6 @@ def test_text_is_nfc_normalised() -> None:
     [
         _dg13(_field(2, _utf8("A")), _field(2, _utf8("B"))),  # repeated field
         _dg13(_field(2, _tlv(0x0C, b"\xff\xfe"))),  # not UTF-8
-        _dg13(_field(2)),  # field without value
         _dg13(_tlv(0x02, b"\x01")),  # field not a SEQUENCE
         _tlv(0x6D, _tlv(0x30, bytes.fromhex("020101"))),  # no SET
         _tlv(0x6C, b""),  # wrong tag
