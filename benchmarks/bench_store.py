@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.privacy import id_hash, load_or_create_key  # noqa: E402
-from kiosk.store import OutboxItem, Store  # noqa: E402
+from kiosk.privacy import id_hash, load_or_create_key
+from kiosk.store import OutboxItem, Store
 
 OPS = ("his.checkin", "bhyt.recheck")
 

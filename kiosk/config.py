@@ -33,14 +33,7 @@ DEFAULT_DEVICE_FILE = Path("/etc/cccd-kiosk/device.toml")
 DEFAULT_SOURCE = "default"
 
 #: every verdict the verification layer can produce; policy lists must use these names
-KNOWN_VERDICTS = (
-    "genuine",
-    "issuer-unknown",
-    "chip-clone-suspected",
-    "tampered",
-    "expired-certificate",
-    "incomplete",
-)
+KNOWN_VERDICTS = ("authentic", "issuer-unknown", "failed")  # nfc.verify.report.Verdict
 
 
 class ConfigError(KioskError):
@@ -91,7 +84,7 @@ class Department:
 @dataclass(frozen=True)
 class PolicyConfig:
     #: verdicts that may check a patient in
-    accepted_verdicts: tuple[str, ...] = ("genuine", "issuer-unknown")
+    accepted_verdicts: tuple[str, ...] = ("authentic", "issuer-unknown")
     #: accepted verdicts that still put "needs staff confirmation" on the visit
     flagged_verdicts: tuple[str, ...] = ("issuer-unknown",)
     #: issue a ticket marked for staff confirmation when BHYT/HIS are unreachable (Decree 188 Art. 38 k2)

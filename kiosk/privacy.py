@@ -72,6 +72,11 @@ def load_or_create_key(data_dir: Path, name: str, size: int = _KEY_SIZE) -> byte
     return key
 
 
+def id_hash_key(data_dir: Path) -> bytes:
+    """The site's ID-hash key (``data_dir/id-hash.key``), created on first use."""
+    return load_or_create_key(data_dir, ID_HASH_KEY_FILE)
+
+
 # --- keyed hash ----------------------------------------------------------------------------------
 def normalise_id_number(id_number: str) -> str:
     """Digits only: spaces and dashes typed or OCR'd around the number do not change the hash."""

@@ -135,19 +135,25 @@ class Outbox:
     # -- delivery ----------------------------------------------------------------------------------
     def claim_due(self, limit: int = 100) -> list[OutboxItem]:
         """Lease up to ``limit`` due operations (oldest first) to this caller."""
+        return self._claim("", (), limit)
+
+    def _claim(self, extra_where: str, extra_params: tuple[Any, ...], limit: int) -> list[OutboxItem]:
         now = self._clock()
         with self._lock, transaction(self._conn) as conn:
             rows = conn.execute(
-                """
+                f"""
                 UPDATE outbox SET next_attempt_at = ?
                 WHERE id IN (
                     SELECT id FROM outbox
-                    WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?
+                    WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ? {extra_where}
                     ORDER BY next_attempt_at, id LIMIT ?)
                 RETURNING id, idempotency_key, visit_id, op_type, payload, attempts, created_at, last_error
                 """,
-                (now + self.lease_s, now, limit),
+                (now + self.lease_s, now, *extra_params, limit),
             ).fetchall()
+        return self._items(rows)
+
+    def _items(self, rows: Sequence[Sequence[Any]]) -> list[OutboxItem]:
         items = [
             OutboxItem(
                 id=r[0],
@@ -163,6 +169,10 @@ class Outbox:
         ]
         items.sort(key=lambda item: item.id)  # RETURNING order is unspecified
         return items
+
+    def claim_visit(self, visit_id: str) -> list[OutboxItem]:
+        """Lease the due operations of one visit (deliver now while the patient waits, not the backlog)."""
+        return self._claim("AND visit_id = ?", (visit_id,), 1_000)
 
     def mark_delivered(self, item_ids: int | Iterable[int]) -> None:
         ids = [item_ids] if isinstance(item_ids, int) else list(item_ids)

@@ -1,7 +1,7 @@
 """Queue tickets: Pillow raster rendering (Vietnamese text) and ESC/POS printing via python-escpos."""
 
 from kiosk.ticket.printer import PrinterStatus, TicketPrinterError, print_ticket, printer_status
-from kiosk.ticket.render import TicketData, TicketRenderError, render_ticket, save_png
+from kiosk.ticket.render import TicketData, TicketRenderError, render_ticket, save_png, ticket_for
 
 __all__ = [
     "PrinterStatus",
@@ -12,4 +12,5 @@ __all__ = [
     "printer_status",
     "render_ticket",
     "save_png",
+    "ticket_for",
 ]

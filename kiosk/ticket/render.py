@@ -14,14 +14,16 @@ import logging
 import os
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.config import Department
 from kiosk.errors import KioskError
+from kiosk.store.checkins import Checkin
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,20 @@ FLAG_TEXT: dict[str, tuple[str, str]] = {
     "card_not_verified": ("Thẻ BHYT chưa xác minh", "Insurance card not verified"),
     "offline": ("Đăng ký ngoại tuyến", "Registered offline"),
 }
+#: other spellings used across the code base for the same flags
+FLAG_ALIASES = {
+    "staff_confirmation": "needs_staff_confirmation",
+    "insurance_unverified": "card_not_verified",
+    "his_pending": "offline",
+}
+
+
+def flag_key(flag: str) -> str | None:
+    """The printable flag for ``flag`` (``needs-staff-confirmation`` → ``needs_staff_confirmation``), or None."""
+    key = flag.strip().lower().replace("-", "_")
+    key = FLAG_ALIASES.get(key, key)
+    return key if key in FLAG_TEXT else None
+
 
 _LABELS = {
     "vi": {"title": "SỐ THỨ TỰ", "room": "Phòng", "time": "Giờ lấy số", "patient": "Người bệnh"},
@@ -84,6 +100,30 @@ class TicketData:
             raise TicketRenderError("masked_name is not masked; use kiosk.privacy.mask_name()")
         if len(words) == 1 and "*" not in words[0] and len(words[0]) > 1:
             raise TicketRenderError("masked_name is not masked; use kiosk.privacy.mask_name()")
+
+
+def ticket_for(
+    checkin: Checkin,
+    department: Department,
+    *,
+    masked_name: str = "",
+    language: Literal["vi", "en"] = "vi",
+    hospital: str = "",
+    utc_offset_hours: int = 7,
+) -> TicketData:
+    """The ticket of a stored visit: number, department/room, local time and flags from the store."""
+    tz = timezone(timedelta(hours=utc_offset_hours))
+    name = department.name_en if language == "en" and department.name_en else department.name
+    return TicketData(
+        queue_number=checkin.queue_number,
+        department=name,
+        room=department.room,
+        issued_at=datetime.fromtimestamp(checkin.created_at, tz),
+        masked_name=masked_name,
+        flags=tuple(dict.fromkeys(k for k in map(flag_key, sorted(checkin.flags)) if k)),
+        language=language,
+        hospital=hospital,
+    )
 
 
 @dataclass(frozen=True)
@@ -171,8 +211,9 @@ def render_ticket(data: TicketData, width_px: int = 576) -> Image.Image:
     if data.masked_name:
         add(f"{labels['patient']}: {data.masked_name}", 24)
     add(f"{labels['time']}: {data.issued_at:%H:%M  %d/%m/%Y}", 24)
-    for flag in data.flags:
-        vi, en = FLAG_TEXT.get(flag, (flag, flag))
+    printable = dict.fromkeys(k for k in map(flag_key, data.flags) if k)  # ordered, no duplicates
+    for key in printable:
+        vi, en = FLAG_TEXT[key]
         add(vi if data.language == "vi" else en, 26, bold=True, inverted=True)
     if data.footer:
         add(data.footer, 20)

@@ -173,3 +173,17 @@ def test_depth_counts(tmp_path: Path) -> None:
         depth = store.outbox.depth()
         assert (depth.pending, depth.due, depth.dead) == (2, 2, 0)
         assert depth.oldest_pending_age_s == pytest.approx(12)
+
+
+def test_claim_visit_takes_only_that_visit(tmp_path: Path) -> None:
+    clock = Clock()
+    with make(tmp_path, clock) as store:
+        a = store.check_in(
+            id_hash=HASH, department="KKB", verdict="genuine", operations=[("x", {}), ("y", {})]
+        )
+        b = store.check_in(id_hash=HASH, department="KKB", verdict="genuine", operations=[("x", {})])
+        items = store.outbox.claim_visit(a.visit_id)
+        assert sorted(i.op_type for i in items) == ["x", "y"] and {i.visit_id for i in items} == {a.visit_id}
+        assert store.outbox.claim_visit(a.visit_id) == []  # leased
+        [other] = store.outbox.claim_due()
+        assert other.visit_id == b.visit_id

@@ -90,3 +90,33 @@ def test_decomposed_input_renders_like_precomposed() -> None:
     a = render_ticket(data(department="Khoa Khám bệnh"))
     b = render_ticket(data(department=nfd))
     assert ImageChops.difference(a, b).getbbox() is None
+
+
+def test_ticket_for_a_stored_visit(tmp_path: Path) -> None:
+    from kiosk.config import Department
+    from kiosk.privacy import FieldCipher
+    from kiosk.store import Store
+    from kiosk.ticket import ticket_for
+
+    clock = 1_764_466_920.0  # 2025-11-30 01:42 UTC = 08:42 in Hà Nội
+    with Store(tmp_path / "db.sqlite3", cipher=FieldCipher(b"k" * 32), clock=lambda: clock) as store:
+        visit = store.check_in(
+            id_hash="a" * 64,
+            department="NOI",
+            verdict="issuer-unknown",
+            flags=["needs_staff_confirmation", "internal-only"],
+        )
+    dept = Department(code="NOI", name="Khoa Nội", room="P.101", name_en="Internal medicine")
+    ticket = ticket_for(visit, dept, masked_name="LÊ T** B***", language="en")
+    assert ticket.queue_number == 1
+    assert ticket.department == "Internal medicine" and ticket.room == "P.101"
+    assert (ticket.issued_at.hour, ticket.issued_at.minute) == (8, 42)
+    assert ticket.flags == ("needs_staff_confirmation",)  # unknown internal flags are not printed
+    assert render_ticket(ticket, 384).width == 384
+
+
+def test_flag_spellings_render_the_same() -> None:
+    a = render_ticket(data(flags=("needs_staff_confirmation",)))
+    b = render_ticket(data(flags=("needs-staff-confirmation", "staff-confirmation")))
+    assert ImageChops.difference(a, b).getbbox() is None
+    assert render_ticket(data(flags=("internal-thing",))).height == render_ticket(data(flags=())).height
