@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
     fhir.add_argument("--db", type=Path, help="SQLite file to keep data across restarts (default: memory)")
     fhir.add_argument("--require-if-match", action="store_true", help="refuse updates without If-Match (428)")
     fhir.add_argument("--seed-demo", action="store_true",
-                      help="add the emulator's first test person with a booking today")
+                      help="add the demo person (holder of the virtual card) with a booking today")
     fhir.set_defaults(handler=run_fhir)
 
 
@@ -99,7 +99,7 @@ def run_fhir(args: argparse.Namespace) -> int:
     from kiosk.his.fhir_adapter import CCCD_SYSTEM, VIETNAM_TZ
     from kiosk.his.fhir_server import FhirServer
     from kiosk.his.models import HisIdentity
-    from kiosk.insurance.emulator import default_people
+    from kiosk.insurance.emulator import demo_person
 
     try:
         server = FhirServer(db_path=args.db, host=args.host, port=args.port,
@@ -109,7 +109,7 @@ def run_fhir(args: argparse.Namespace) -> int:
         return 3
     seeded: dict[str, str] = {}
     if args.seed_demo:
-        person = default_people()[0]
+        person = demo_person()
         born = dt.datetime.strptime(person.date_of_birth, "%d/%m/%Y").date().isoformat()
         identity = HisIdentity(person.id_number, person.full_name, born, "male", person.address)
         patient_id = server.seed_patient(identity, cccd_system=CCCD_SYSTEM)

@@ -161,7 +161,10 @@ class BhytClient:
     def login(self) -> None:
         """Take a fresh token. Raises :class:`InsuranceAuthError` if the account is refused."""
         body = {"username": self._credentials.username, "password": self.password_hash}
-        data = self._with_retries("login", lambda: self._post_json(self._login_path, None, body))
+        try:
+            data = self._with_retries("login", lambda: self._post_json(self._login_path, None, body))
+        except _Unauthorized:
+            raise InsuranceAuthError(detail="login answered HTTP 401") from None
         code = str(data.get("maKetQua", "")).strip()
         if code != "200":
             if code.startswith("5"):

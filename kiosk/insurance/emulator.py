@@ -66,8 +66,16 @@ def _far_future() -> str:
     return f"31/12/{dt.date.today().year + 1}"
 
 
+def demo_person() -> TestPerson:
+    """The virtual CCCD's holder (``nfc.virtual.builder.DEFAULT_CITIZEN``) with a valid card, so the demo's
+    look-up answers 000. A test keeps the two in step."""
+    return TestPerson("001090012345", "NGUYỄN VĂN THỬ", "01/01/1990", "Nam",
+                      "Số 1 Phố Thử, Phường Mẫu, Quận Ba Đình, Hà Nội", "DN4010190012345", "01/01/2024",
+                      _far_future(), registered_facility="01001", issuing_office="01")
+
+
 def default_people() -> tuple[TestPerson, ...]:
-    """Synthetic people for tests and the demo (made-up numbers, no real person)."""
+    """Synthetic people for tests and the demo (made-up numbers, no real person); the demo person last."""
     return (
         TestPerson("079090000001", "NGUYỄN VĂN AN", "01/02/1990", "Nam", "Phường Bến Nghé, TP Hồ Chí Minh",
                    "DN4797900000001", "01/01/2024", _far_future()),
@@ -77,6 +85,7 @@ def default_people() -> tuple[TestPerson, ...]:
                    "GD4010100000003", "01/01/2023", _far_future(), code="004"),
         TestPerson("048099000004", "PHẠM THỊ DUNG", "30/12/1999", "Nữ", "Phường Hải Châu, Đà Nẵng",
                    "SV4484800000004", "01/01/2022", _far_future(), code="110"),
+        demo_person(),
     )
 
 

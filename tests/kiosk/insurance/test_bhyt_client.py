@@ -12,10 +12,10 @@ import pytest
 from kiosk.errors import InsuranceAuthError, InsuranceInputError, InsuranceProtocolError, InsuranceUnavailable
 from kiosk.insurance.client import BhytClient, gateway_birth_date, md5_hex
 from kiosk.insurance.codes import CODE_TABLE, InsuranceOutcome
-from kiosk.insurance.emulator import BhytEmulator, TestPerson, default_people
+from kiosk.insurance.emulator import BhytEmulator, TestPerson, default_people, demo_person
 from kiosk.insurance.models import BhytCredentials, InsuranceResult
 
-VALID, EXPIRED, NEW_CARD, REVOKED = (p.id_number for p in default_people())
+VALID, EXPIRED, NEW_CARD, REVOKED, DEMO = (p.id_number for p in default_people())
 
 
 @pytest.fixture
@@ -239,3 +239,15 @@ def test_no_personal_data_in_logs_or_errors(emu: BhytEmulator, caplog: pytest.Lo
                    person.card_number, texts[-1]):
         assert secret not in logged
     assert slow.value.__cause__ is None and down.value.__cause__ is None  # causes would carry the URL
+
+
+def test_demo_person_is_the_virtual_card_holder(emu: BhytEmulator) -> None:
+    from nfc.virtual.builder import DEFAULT_CITIZEN
+
+    person = demo_person()
+    assert person.id_number == DEFAULT_CITIZEN.id_number == DEMO
+    assert person.full_name == DEFAULT_CITIZEN.full_name
+    assert person.date_of_birth == DEFAULT_CITIZEN.date_of_birth.strftime("%d/%m/%Y")
+    with make_client(emu) as client:
+        result = client.lookup(DEFAULT_CITIZEN.id_number, DEFAULT_CITIZEN.full_name, DEFAULT_CITIZEN.date_of_birth)
+    assert result.outcome is InsuranceOutcome.VALID
