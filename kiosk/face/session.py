@@ -159,7 +159,7 @@ class FaceCheck:
             return feedback
         face = found.faces[0]
         if len(self._landmarks) >= self.config.max_frames:
-            self._landmarks.pop(0)
+            self._landmarks.pop(0).fill(0)
             self._boxes.pop(0)
         self._landmarks.append(landmarks68(self._detector.models, image, face.box))
         self._boxes.append(face.box)

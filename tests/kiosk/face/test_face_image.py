@@ -14,7 +14,9 @@ Encode = Callable[..., bytes]
 
 
 def test_jpeg_and_jpeg2000_decode_to_rgb(astronaut: np.ndarray, encode: Encode) -> None:
-    for data in (encode(astronaut, "JPEG", quality=90), encode(astronaut, "JPEG2000")):
+    jp2, j2k = encode(astronaut, "JPEG2000"), encode(astronaut, "JPEG2000", no_jp2=True)
+    assert jp2.startswith(b"\x00\x00\x00\x0cjP") and j2k.startswith(b"\xff\x4f\xff\x51")
+    for data in (encode(astronaut, "JPEG", quality=90), jp2, j2k):
         image = decode_image(data)
         assert image.shape == astronaut.shape
         assert image.dtype == np.uint8
