@@ -368,8 +368,8 @@ def _validate(cfg: KioskConfig, sources: Mapping[str, str]) -> None:
                 "policy.accepted_verdicts",
                 f"item {i}: unknown verdict {verdict!r} (known: {', '.join(KNOWN_VERDICTS)})",
             )
-    if "tampered" in cfg.policy.accepted_verdicts:
-        fail("policy.accepted_verdicts", "'tampered' can never be accepted")
+    if "failed" in cfg.policy.accepted_verdicts:
+        fail("policy.accepted_verdicts", "'failed' can never be accepted")
     for verdict in cfg.policy.flagged_verdicts:
         if verdict not in cfg.policy.accepted_verdicts:
             fail(

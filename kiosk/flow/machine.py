@@ -116,7 +116,7 @@ class FlowPolicy:
 @dataclass
 class FlowServices:
     open_connection: Callable[[], CardConnection]
-    verify: Callable[[CardRead, AccessKey], Any]  # → nfc.verify.report.VerificationReport
+    verify: Callable[[CardRead, AccessKey, str | None], Any]  # (read, key, QR text) → VerificationReport
     checkin: CheckInService
     insurance_lookup: Callable[[PatientIdentity], Any] | None = None  # → InsuranceResult
     his: HisPort | None = None
@@ -132,6 +132,7 @@ class _Abandoned(Exception):
 class _Session:
     number: int
     key: AccessKey | None = None
+    qr_text: str | None = None
     card_present: bool = False
     read: CardRead | None = None
     identity: PatientIdentity | None = None
@@ -168,7 +169,8 @@ class KioskFlow:
             self._session.card_present = True
             self._maybe_start_locked()
 
-    def key_provided(self, key: AccessKey) -> None:
+    def key_provided(self, key: AccessKey, *, qr_text: str | None = None) -> None:
+        """The chip key, from the QR (pass its text too: it is cross-checked), the MRZ or typed digits."""
         with self._lock:
             if self._view.state is FlowState.FAILED:
                 present = self._session.card_present
@@ -177,6 +179,7 @@ class KioskFlow:
             if self._view.state not in (FlowState.IDLE, FlowState.WAITING):
                 return
             self._session.key = key
+            self._session.qr_text = qr_text
             self._maybe_start_locked()
 
     def card_removed(self) -> None:
@@ -232,6 +235,7 @@ class KioskFlow:
         old.read = None
         old.identity = None
         old.key = None
+        old.qr_text = None
         self._counter += 1
         self._session = _Session(self._counter)
         self._view = FlowView(self._counter, FlowState.IDLE)
@@ -318,7 +322,7 @@ class KioskFlow:
         # 2. verify: nothing is shown or used until the verdict allows it
         self._publish(session, state=FlowState.VERIFYING, step="verifying", progress=0.55)
         started = time.perf_counter()
-        report = services.verify(read, session.key)
+        report = services.verify(read, session.key, session.qr_text)
         self._timed(session, "verify", started)
         verdict = report.verdict.value if hasattr(report.verdict, "value") else str(report.verdict)
         if verdict not in policy.accepted_verdicts:

@@ -13,7 +13,7 @@ from kiosk.config import ConfigError, Department, KioskConfig, Secret, load_conf
 SITE = """
 site_name = "Bệnh viện Đa khoa tỉnh"
 [policy]
-accepted_verdicts = ["genuine", "issuer-unknown"]
+accepted_verdicts = ["authentic", "issuer-unknown"]
 flagged_verdicts = ["issuer-unknown"]
 [[departments]]
 code = "NOI"
@@ -92,14 +92,14 @@ def test_secrets_never_print(tmp_path: Path) -> None:
         ("", {"CCCD_KIOSK_METRICS__PORT": "http"}, "metrics.port", "env:", "integer"),
         ("", {"CCCD_KIOSK_HARDWARE_PROFILE": "no-such-kiosk"}, "hardware_profile", "env:", "known:"),
         (
-            "[policy]\naccepted_verdicts = ['genuine', 'tampered']\n",
+            "[policy]\naccepted_verdicts = ['authentic', 'failed']\n",
             {},
             "policy.accepted_verdicts",
             "device:",
             "never",
         ),
         (
-            "[policy]\naccepted_verdicts = ['genuine', 'isuer-unknown']\n",
+            "[policy]\naccepted_verdicts = ['authentic', 'isuer-unknown']\n",
             {},
             "policy.accepted_verdicts",
             "device:",
@@ -135,12 +135,12 @@ def test_env_types(tmp_path: Path) -> None:
     cfg = load(tmp_path, env={
         "CCCD_KIOSK_METRICS__ENABLED": "yes",
         "CCCD_KIOSK_PRINTER__USB_VENDOR": "0x04b8",
-        "CCCD_KIOSK_POLICY__ACCEPTED_VERDICTS": "genuine, issuer-unknown",
+        "CCCD_KIOSK_POLICY__ACCEPTED_VERDICTS": "authentic, issuer-unknown",
         "CCCD_KIOSK_DATA_DIR": str(tmp_path / "data"),
     }).config  # fmt: skip
     assert cfg.metrics.enabled is True
     assert cfg.printer.usb_vendor == 0x04B8
-    assert cfg.policy.accepted_verdicts == ("genuine", "issuer-unknown")
+    assert cfg.policy.accepted_verdicts == ("authentic", "issuer-unknown")
     assert cfg.data_dir == tmp_path / "data"
 
 

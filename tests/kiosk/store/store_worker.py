@@ -26,7 +26,7 @@ def allocate(data_dir: Path, department: str, count: int, start_at: float) -> No
     with Store.open(data_dir) as store:
         time.sleep(max(0.0, start_at - time.time()))  # both processes start hammering together
         for _ in range(count):
-            c = store.check_in(id_hash=HASH, department=department, verdict="genuine")
+            c = store.check_in(id_hash=HASH, department=department, verdict="authentic")
             print(c.queue_number, flush=True)
 
 
@@ -45,7 +45,7 @@ def churn(data_dir: Path, receipts: Path) -> None:
             c = store.check_in(
                 id_hash=HASH,
                 department=dept,
-                verdict="genuine",
+                verdict="authentic",
                 personal={"masked_name": "N* V* A*"},
                 operations=[("his.checkin", {"n": rng.random()}), ("bhyt.recheck", {"n": 1})],
             )

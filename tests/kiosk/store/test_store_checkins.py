@@ -48,7 +48,7 @@ def test_no_personal_data_in_clear_on_disk(tmp_path: Path) -> None:
         store.check_in(
             id_hash=id_hash(ID_NUMBER, KEY),
             department="KKB",
-            verdict="genuine",
+            verdict="authentic",
             personal={"name": NAME, "dob": "1990-01-02"},
             operations=[("his.checkin", {"identifier": ID_NUMBER, "name": NAME})],
         )
@@ -62,21 +62,21 @@ def test_no_personal_data_in_clear_on_disk(tmp_path: Path) -> None:
 def test_repr_hides_id_hash(tmp_path: Path) -> None:
     h = id_hash(ID_NUMBER, KEY)
     with Store.open(tmp_path) as store:
-        c = store.check_in(id_hash=h, department="KKB", verdict="genuine")
+        c = store.check_in(id_hash=h, department="KKB", verdict="authentic")
     assert h not in repr(c)
 
 
 def test_rejects_clear_id_number(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store, pytest.raises(StoreError) as info:
-        store.check_in(id_hash=ID_NUMBER, department="KKB", verdict="genuine")
+        store.check_in(id_hash=ID_NUMBER, department="KKB", verdict="authentic")
     assert ID_NUMBER not in str(info.value)
 
 
 def test_update_and_find_today(tmp_path: Path) -> None:
     h = id_hash(ID_NUMBER, KEY)
     with Store.open(tmp_path) as store:
-        c = store.check_in(id_hash=h, department="KKB", verdict="genuine", flags=["offline"])
-        store.check_in(id_hash=id_hash("079201000001", KEY), department="KKB", verdict="genuine")
+        c = store.check_in(id_hash=h, department="KKB", verdict="authentic", flags=["offline"])
+        store.check_in(id_hash=id_hash("079201000001", KEY), department="KKB", verdict="authentic")
         u = store.update(c.visit_id, status="confirmed", remove_flags=["offline"], add_flags=["x"])
         assert u.status == "confirmed" and u.flags == {"x"}
         assert store.get(c.visit_id) == u
@@ -88,8 +88,8 @@ def test_update_and_find_today(tmp_path: Path) -> None:
 
 def test_personal_blob_bound_to_visit(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
-        a = store.check_in(id_hash="a" * 64, department="KKB", verdict="genuine", personal={"n": 1})
-        b = store.check_in(id_hash="b" * 64, department="KKB", verdict="genuine", personal={"n": 2})
+        a = store.check_in(id_hash="a" * 64, department="KKB", verdict="authentic", personal={"n": 1})
+        b = store.check_in(id_hash="b" * 64, department="KKB", verdict="authentic", personal={"n": 2})
     conn = sqlite3.connect(tmp_path / "kiosk.sqlite3")
     blob = conn.execute("SELECT personal FROM checkins WHERE visit_id = ?", (a.visit_id,)).fetchone()[0]
     conn.execute("UPDATE checkins SET personal = ? WHERE visit_id = ?", (blob, b.visit_id))
