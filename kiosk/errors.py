@@ -109,6 +109,14 @@ class HisProtocolError(HisError):
     hint = "The hospital system sent an unexpected answer. IT: check the FHIR base URL and version."
 
 
+class HisIdentityError(HisError, ValueError):
+    """A ``HisIdentity`` field is malformed (the message names the field, never its value). Also a
+    ``ValueError``, so generic input checks catch it."""
+
+    reason = "his-bad-identity"
+    hint = "The identity read from the card cannot be sent to the hospital system. Staff: register by hand."
+
+
 class HisConfigError(HisError):
     """Kiosk configuration does not fit the request (e.g. an unknown department code)."""
 

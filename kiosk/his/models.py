@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kiosk.errors import HisIdentityError
+
 SEXES = ("male", "female", "other", "unknown")
 
 
@@ -30,11 +32,11 @@ class HisIdentity:
     def __post_init__(self) -> None:
         # Messages name the field only, never its value.
         if not (len(self.id_number) == 12 and self.id_number.isdigit()):
-            raise ValueError("HisIdentity.id_number must be 12 digits")
+            raise HisIdentityError(detail="HisIdentity.id_number must be 12 digits")
         if not self.full_name.strip():
-            raise ValueError("HisIdentity.full_name is empty")
+            raise HisIdentityError(detail="HisIdentity.full_name is empty")
         if self.sex not in SEXES:
-            raise ValueError("HisIdentity.sex must be male, female, other or unknown")
+            raise HisIdentityError(detail="HisIdentity.sex must be male, female, other or unknown")
         text = self.date_of_birth
         ok = len(text) == 4 and text.isdigit()
         if not ok:
@@ -44,7 +46,7 @@ class HisIdentity:
             except ValueError:
                 ok = False
         if not ok:
-            raise ValueError("HisIdentity.date_of_birth must be yyyy-mm-dd or yyyy")
+            raise HisIdentityError(detail="HisIdentity.date_of_birth must be yyyy-mm-dd or yyyy")
 
     def __repr__(self) -> str:
         return f"HisIdentity(id_number={_mask(self.id_number)!r}, full_name=***, date_of_birth=***)"

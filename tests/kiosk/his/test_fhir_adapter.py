@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from kiosk.errors import HisAmbiguousPatient, HisConfigError, HisConflict, HisRejected, HisUnavailable
+from kiosk.errors import (
+    HisAmbiguousPatient,
+    HisConfigError,
+    HisConflict,
+    HisIdentityError,
+    HisRejected,
+    HisUnavailable,
+)
 from kiosk.his.fhir_adapter import CCCD_SYSTEM, CHECKIN_KEY_SYSTEM, VIETNAM_TZ, FhirHisAdapter, FhirSettings
 from kiosk.his.fhir_server import FhirServer
 from kiosk.his.models import AppointmentRef, Department, HisIdentity
@@ -297,6 +304,7 @@ def test_identity_validation_names_field_not_value(field: str, value: str) -> No
     args = {"id_number": "079090000001", "full_name": "A B", "date_of_birth": "1990-02-01",
             "sex": "male", "address": ""}
     args[field] = value
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(HisIdentityError) as info:
         HisIdentity(**args)
+    assert isinstance(info.value, ValueError)  # callers that check generic input still catch it
     assert field in str(info.value) and (value.strip() == "" or value not in str(info.value))
