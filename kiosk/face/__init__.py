@@ -14,7 +14,17 @@ consent text or the self-test hook costs nothing.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # real types for mypy; at run time the names load on first use
+    from kiosk.face.consent import ConsentRecord, consent_text, record_consent
+    from kiosk.face.detect import Guidance, guidance_text
+    from kiosk.face.embed import FaceEmbedder
+    from kiosk.face.errors import ConsentRequiredError, FaceError, FaceImageError, FaceModelError
+    from kiosk.face.liveness import Challenge, challenge_text
+    from kiosk.face.match import FaceDecision, MatchConfig, Outcome, Reason
+    from kiosk.face.models import check_models_load
+    from kiosk.face.session import FaceCheck, FaceCheckConfig, compare_stills
 
 _EXPORTS = {
     "ConsentRecord": "kiosk.face.consent",
@@ -39,7 +49,28 @@ _EXPORTS = {
     "compare_stills": "kiosk.face.session",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Challenge",
+    "ConsentRecord",
+    "ConsentRequiredError",
+    "FaceCheck",
+    "FaceCheckConfig",
+    "FaceDecision",
+    "FaceEmbedder",
+    "FaceError",
+    "FaceImageError",
+    "FaceModelError",
+    "Guidance",
+    "MatchConfig",
+    "Outcome",
+    "Reason",
+    "challenge_text",
+    "check_models_load",
+    "compare_stills",
+    "consent_text",
+    "guidance_text",
+    "record_consent",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,3 +26,18 @@ def test_record_holds_the_decision_only() -> None:
         "at": "2026-11-30T08:00:00+00:00",
     }
     assert record_consent(True, language="zz", now=lambda: NOW).language == "vi"
+
+
+def test_package_exports_load_lazily() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, kiosk.face as f; f.consent_text('vi'); f.record_consent(True);"
+        "print('dlib' in sys.modules, 'cv2' in sys.modules);"
+        "[getattr(f, n) for n in f.__all__]; print(sorted(f.__all__) == sorted(f._EXPORTS))"
+    )
+    repo = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "False", "True"], out.stderr
