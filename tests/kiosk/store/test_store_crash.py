@@ -54,7 +54,7 @@ def _check(data_dir: Path, committed: list[tuple[str, str, str, int]]) -> None:
             assert store.last_queue_number(dept, day) >= number  # the counter never goes backwards
 
 
-@pytest.mark.parametrize("rounds", [8, pytest.param(60, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("rounds", [8, pytest.param(30, marks=pytest.mark.slow)])
 def test_kill_minus_nine_loses_nothing(tmp_path: Path, rounds: int) -> None:
     rng = random.Random(int(os.environ.get("STORE_CRASH_SEED", "0")) or None)
     Store.open(tmp_path).close()

@@ -49,3 +49,56 @@ def test_status_unknown_for_file_and_offline_for_dead_network() -> None:
     assert printer_status(PrinterConfig(kind="file", path="/dev/null")).paper == "unknown"
     status = printer_status(PrinterConfig(kind="network", host="127.0.0.1", port=9, timeout_s=0.5))
     assert status.online is not True and status.paper == "unknown"
+
+
+class _FakeNetworkPrinter:
+    """TCP printer on 127.0.0.1 that answers DLE EOT status queries and records what it was sent."""
+
+    def __init__(self, online: int, paper: int) -> None:
+        import socket
+        import threading
+
+        self.answers = {b"\x10\x04\x01": bytes([online]), b"\x10\x04\x04": bytes([paper])}
+        self.received = bytearray()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.settimeout(5)
+            try:
+                while chunk := conn.recv(65536):
+                    self.received += chunk
+                    for query, answer in self.answers.items():
+                        if chunk.endswith(query):
+                            conn.sendall(answer)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.sock.close()
+        self.thread.join(5)
+
+
+@pytest.mark.parametrize(("paper_byte", "expected"), [(0x12, "ok"), (0x1E, "near-end"), (0x72, "empty")])
+def test_network_printer_status(paper_byte: int, expected: str) -> None:
+    fake = _FakeNetworkPrinter(online=0x12, paper=paper_byte)  # 0x12: bit 3 clear = online
+    try:
+        status = printer_status(PrinterConfig(kind="network", host="127.0.0.1", port=fake.port, timeout_s=3))
+    finally:
+        fake.close()
+    assert status.online is True
+    assert status.paper == expected
+
+
+def test_network_printer_receives_raster(tmp_path: Path) -> None:
+    fake = _FakeNetworkPrinter(online=0x12, paper=0x12)
+    image = render_ticket(TicketData(queue_number=3, department="Khoa Nhi", issued_at=datetime(2026, 1, 2)))
+    try:
+        print_ticket(image, PrinterConfig(kind="network", host="127.0.0.1", port=fake.port, timeout_s=3))
+    finally:
+        fake.close()
+    assert GS_V_0 in fake.received and any(cut in fake.received for cut in CUTS)
