@@ -64,8 +64,9 @@ def test_lds_v1_version_info() -> None:
     assert sod.lso_version == 1 and sod.lds_version == "0108" and sod.unicode_version == "040000"
 
 
-def _indefinite(der: bytes) -> bytes:
-    """Re-encode every constructed TLV with indefinite length (BER), as some issuers do."""
+def _indefinite(der: bytes, depth: int = 0) -> bytes:
+    """Re-encode the outer constructed TLVs (ContentInfo, [0], SignedData, ...) with indefinite length
+    (BER), as some issuers' SODs come (proxmark3 PR #1145)."""
     out = bytearray()
     i = 0
     while i < len(der):
@@ -86,11 +87,11 @@ def _indefinite(der: bytes) -> bytes:
             length = first
         value = der[i : i + length]
         i += length
-        if tag[0] & 0x20 and tag[0] != 0x77:
-            out += tag + b"\x80" + _indefinite(value) + b"\x00\x00"
+        if tag[0] & 0x20 and tag[0] != 0x77 and depth < 4:
+            out += tag + b"\x80" + _indefinite(value, depth + 1) + b"\x00\x00"
         else:
-            out += tag + (bytes([0x80 | 2]) + len(value).to_bytes(2, "big") if len(value) > 127 else bytes([len(value)]))
-            out += _indefinite(value) if tag[0] == 0x77 else value
+            body = _indefinite(value, depth) if tag[0] == 0x77 else value
+            out += tag + (b"\x82" + len(body).to_bytes(2, "big") if len(body) > 127 else bytes([len(body)])) + body
     return bytes(out)
 
 
