@@ -52,6 +52,7 @@ FHIR_JSON = "application/fhir+json"
 #: statuses a kiosk may move to ``arrived``; and those it must leave alone as "already done"
 ARRIVABLE = ("proposed", "pending", "booked")
 ARRIVED_OR_LATER = ("arrived", "checked-in", "fulfilled")
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a kiosk's searches return a handful of resources
 _KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _LOCATION = re.compile(r"/(?P<type>[A-Za-z]+)/(?P<id>[A-Za-z0-9.-]{1,64})(?:/_history/(?P<vid>[^/]+))?/?$")
 
@@ -187,28 +188,31 @@ class FhirHisAdapter:
         if body is not None:
             all_headers["Content-Type"] = FHIR_JSON
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        what = f"{method} {path.split('/')[0]}"
         try:
-            response = self._session.request(method, f"{self._base}/{path}", params=params, data=data,
-                                             headers=all_headers, timeout=self.settings.timeout)
+            with self._session.request(method, f"{self._base}/{path}", params=params, data=data,
+                                       headers=all_headers, timeout=self.settings.timeout,
+                                       stream=True) as response:
+                status = response.status_code
+                content = _read_capped(response, what)
         except requests.exceptions.Timeout:
-            raise HisUnavailable(detail=f"{method} {path.split('/')[0]}: timed out") from None
+            raise HisUnavailable(detail=f"{what}: timed out") from None
         except requests.exceptions.RequestException as exc:
             # ``from None``: the cause's text holds the URL, whose query may hold an ID number.
-            raise HisUnavailable(detail=f"{method} {path.split('/')[0]}: {type(exc).__name__}") from None
-        status = response.status_code
+            raise HisUnavailable(detail=f"{what}: {type(exc).__name__}") from None
         parsed: dict[str, Any] | None = None
-        if response.content:
+        if content:
             try:
-                loaded = json.loads(response.content)
+                loaded = json.loads(content)
             except ValueError:
                 loaded = None
             parsed = loaded if isinstance(loaded, dict) else None
         if status >= 500:
-            raise HisUnavailable(detail=f"{method} {path.split('/')[0]}: HTTP {status}")
+            raise HisUnavailable(detail=f"{what}: HTTP {status}")
         if status >= 400 and status not in allow:
             raise HisRejected(status, _outcome_text(parsed))
-        if status < 400 and response.content and parsed is None:
-            raise HisProtocolError(detail=f"{method} {path.split('/')[0]}: answer is not a JSON object")
+        if status < 400 and content and parsed is None:
+            raise HisProtocolError(detail=f"{what}: answer is not a JSON object")
         return _Reply(status, response.headers, parsed)
 
     def _search(self, kind: str, params: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -349,6 +353,17 @@ class FhirHisAdapter:
             "Encounter", _validate("Encounter", encounter), system, idempotency_key)
         log.info("his encounter %s", "created" if created else "already present")
         return _encounter_ref(found, version, created=created)
+
+
+def _read_capped(response: requests.Response, what: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(65536):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise HisProtocolError(detail=f"{what}: answer larger than {MAX_ANSWER_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _appointment_ref(resource: Mapping[str, Any], version: str | None = None) -> AppointmentRef:
