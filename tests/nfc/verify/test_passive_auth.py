@@ -16,11 +16,21 @@ from nfc.virtual.test_pki import KINDS, build_sod, generate_pki
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 FOLDERS = {
-    "bsi2008": ("EF_SOD.bin", {1: "Datagroup1.bin", 2: "Datagroup2.bin", 3: "Datagroup3.bin", 14: "Datagroup14.bin"},
-                "ECDSA SHA1 / EC brainpoolP224r1"),
-    "loes2006": ("ef011D.bin", {1: "ef0101.bin", 2: "ef0102.bin", 15: "ef010F.bin"}, "RSA PKCS#1 v1.5 SHA256 / RSA-2048"),
-    "hjp-rsapss": ("EF_SOD.bin", {1: "Datagroup1.bin", 14: "Datagroup14.bin"},
-                   "RSASSA-PSS SHA256 (MGF1-SHA256, salt 32) / RSA-2048"),
+    "bsi2008": (
+        "EF_SOD.bin",
+        {1: "Datagroup1.bin", 2: "Datagroup2.bin", 3: "Datagroup3.bin", 14: "Datagroup14.bin"},
+        "ECDSA SHA1 / EC brainpoolP224r1",
+    ),
+    "loes2006": (
+        "ef011D.bin",
+        {1: "ef0101.bin", 2: "ef0102.bin", 15: "ef010F.bin"},
+        "RSA PKCS#1 v1.5 SHA256 / RSA-2048",
+    ),
+    "hjp-rsapss": (
+        "EF_SOD.bin",
+        {1: "Datagroup1.bin", 14: "Datagroup14.bin"},
+        "RSASSA-PSS SHA256 (MGF1-SHA256, salt 32) / RSA-2048",
+    ),
 }
 GROUPS = {1: b"\x61\x05hello", 2: b"\x75\x03abc", 13: b"\x6d\x02xy", 14: b"\x6e\x01\x00", 15: b"\x6f\x01\x01"}
 

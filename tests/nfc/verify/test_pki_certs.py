@@ -82,9 +82,11 @@ def test_master_list_signature_and_every_csca(shared_data: Path, country: str) -
     assert result.load_failed == 0 and result.self_signed_failed == 0
     expected = {"DE": (588, 375), "NL": (411, 411)}[country]
     assert (result.total, len(result.cscas)) == expected
-    print(f"{country}: {result.total} certificates, {len(result.cscas)} self-signed CSCAs verified, "
-          f"{len(result.links)} link certificates verified, {result.links_unverified} links without issuer in "
-          f"the list, {result.ms:.0f} ms")
+    print(
+        f"{country}: {result.total} certificates, {len(result.cscas)} self-signed CSCAs verified, "
+        f"{len(result.links)} link certificates verified, {result.links_unverified} links without issuer in "
+        f"the list, {result.ms:.0f} ms"
+    )
 
 
 def test_master_list_with_the_wrong_root_is_refused(shared_data: Path) -> None:

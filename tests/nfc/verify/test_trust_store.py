@@ -42,7 +42,9 @@ def test_import_master_lists_and_reload(shared_data: Path, tmp_path: Path) -> No
     )
     assert report.master_lists == 2 and report.rejected == 0
     assert [c[:3] for c in report.master_list_counts] == [
-        ("DE_ML_2026-05-28-08-28-45.ml", 588, 375), ("NL_ML_2026-07-22.ml", 411, 411)]
+        ("DE_ML_2026-05-28-08-28-45.ml", 588, 375),
+        ("NL_ML_2026-07-22.ml", 411, 411),
+    ]
     # the lists overlap: every CSCA is stored once
     assert report.cscas_added + report.already_present >= 411
     reloaded = TrustStore(tmp_path / "trust")
@@ -99,8 +101,9 @@ def test_revoked_dsc_fails_and_require_crl_policy(tmp_path: Path) -> None:
     assert validate_dsc(dsc, store, NOW).revocation == "unknown"
     strict = validate_dsc(dsc, store, NOW, ChainPolicy(require_crl=True))
     assert strict.status == "failed" and strict.reason == "crl-unavailable"
-    store.add_crl(__import__("nfc.verify.crl", fromlist=["load_crl"]).load_crl(
-        build_crl(pki.csca, pki.csca_key, (dsc.serial,))))
+    store.add_crl(
+        __import__("nfc.verify.crl", fromlist=["load_crl"]).load_crl(build_crl(pki.csca, pki.csca_key, (dsc.serial,)))
+    )
     revoked = validate_dsc(dsc, store, NOW)
     assert revoked.status == "failed" and revoked.reason == "dsc-revoked" and revoked.revocation == "revoked"
 
@@ -109,12 +112,36 @@ def test_link_certificate_path(tmp_path: Path) -> None:
     """Old CSCA (trusted) → link certificate → new CSCA key → DSC."""
     old_key, new_key, dsc_key = (ec_key_from_seed(s) for s in (b"old", b"new", b"dsc"))
     old_spki, new_spki, dsc_spki = spki_der(old_key), spki_der(new_key), spki_der(dsc_key)
-    old = build_certificate(subject="CSCA LINK TEST", issuer="CSCA LINK TEST", subject_spki=old_spki,
-                            issuer_key=old_key, issuer_spki=old_spki, serial=1, validity=CSCA_VALIDITY, ca=True)
-    link = build_certificate(subject="CSCA LINK TEST", issuer="CSCA LINK TEST", subject_spki=new_spki,
-                             issuer_key=old_key, issuer_spki=old_spki, serial=2, validity=CSCA_VALIDITY, ca=True)
-    dsc = build_certificate(subject="DS LINK TEST", issuer="CSCA LINK TEST", subject_spki=dsc_spki,
-                            issuer_key=new_key, issuer_spki=new_spki, serial=3, validity=DSC_VALIDITY, ca=False)
+    old = build_certificate(
+        subject="CSCA LINK TEST",
+        issuer="CSCA LINK TEST",
+        subject_spki=old_spki,
+        issuer_key=old_key,
+        issuer_spki=old_spki,
+        serial=1,
+        validity=CSCA_VALIDITY,
+        ca=True,
+    )
+    link = build_certificate(
+        subject="CSCA LINK TEST",
+        issuer="CSCA LINK TEST",
+        subject_spki=new_spki,
+        issuer_key=old_key,
+        issuer_spki=old_spki,
+        serial=2,
+        validity=CSCA_VALIDITY,
+        ca=True,
+    )
+    dsc = build_certificate(
+        subject="DS LINK TEST",
+        issuer="CSCA LINK TEST",
+        subject_spki=dsc_spki,
+        issuer_key=new_key,
+        issuer_spki=new_spki,
+        serial=3,
+        validity=DSC_VALIDITY,
+        ca=False,
+    )
     store = TrustStore(tmp_path)
     store.add_csca(load_certificate(old))
     assert validate_dsc(load_certificate(dsc), store, NOW).status == "no-issuer"
