@@ -4,7 +4,7 @@
 
 * ``extra`` fields with a personal-data name (``id_number``, ``name``, ``dob``, ``address``…) are
   dropped and replaced by a list of the refused field names;
-* the formatted message and any traceback are scrubbed of 9- and 12-digit numbers (CMND/CCCD), MRZ
+* the formatted message and any traceback are scrubbed of runs of 9+ digits (CMND/CCCD/BHYT), MRZ
   lines and dd/mm/yyyy dates;
 * values registered for the current patient with :func:`pii_scope` (name, DOB, address…) are scrubbed
   too, including their unaccented spelling.
@@ -40,7 +40,8 @@ PII_FIELDS = frozenset(
     }
 )  # fmt: skip
 
-_DIGITS = re.compile(r"(?<!\d)(?:\d[ .-]?){8}\d(?:[ .-]?\d){0,3}(?!\d)")  # 9 to 12 digits, loose separators
+# 9 or more digits, loosely separated: CMND (9), CCCD (12), BHYT card (2 letters + 13 digits), phones
+_DIGITS = re.compile(r"(?<!\d)\d(?:[ .-]?\d){8,}(?!\d)")
 _MRZ = re.compile(r"[A-Z0-9<]{10,}<<[A-Z0-9<]*")
 _DMY = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}(?!\d)")
 

@@ -155,7 +155,11 @@ class FieldCipher:
             raise PrivacyError("stored ciphertext failed authentication (wrong key or tampered)") from exc
 
     def encrypt_json(self, value: Mapping[str, Any], aad: bytes = b"") -> bytes:
-        return self.encrypt(json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8"), aad)
+        try:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        except (TypeError, ValueError) as exc:  # message names the type only, never the value
+            raise PrivacyError(f"field is not JSON-serialisable ({type(exc).__name__})") from exc
+        return self.encrypt(text.encode("utf-8"), aad)
 
     def decrypt_json(self, blob: bytes, aad: bytes = b"") -> dict[str, Any]:
         try:

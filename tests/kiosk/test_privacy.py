@@ -75,6 +75,12 @@ def test_scope_ends() -> None:
     assert scrub("x TRẦN THỊ BÌNH y") == "x TRẦN THỊ BÌNH y"
 
 
+def test_long_identifiers_are_scrubbed() -> None:
+    assert scrub("bhyt DN4010123456789 ok") == "bhyt DN[redacted] ok"
+    for value in ("0912 345 678", "079-201-000-001", "123456789", "0012345678901234"):
+        assert scrub(f"x {value} y") == "x [redacted] y", value
+
+
 def test_ordinary_numbers_survive() -> None:
     assert scrub("queue 42 took 1532 ms, sw 6982, 2026-11-30") == "queue 42 took 1532 ms, sw 6982, 2026-11-30"
 
@@ -167,6 +173,8 @@ def test_field_cipher_round_trip_and_binding() -> None:
         FieldCipher(bytes([1]) * 32).decrypt(blob, b"visit-1")
     with pytest.raises(PrivacyError):
         cipher.decrypt(b"\x01short")
+    with pytest.raises(PrivacyError):
+        cipher.encrypt_json({"when": object()})
     assert "key" in repr(cipher) and "\\x00" not in repr(cipher)
 
 
