@@ -36,6 +36,9 @@ class FaceCheckConfig:
     max_side: int = 640
     #: frames kept for the challenge (~10 s at 10 fps); older ones are dropped
     max_frames: int = 100
+    #: challenges to draw from. A blink lasts 100–400 ms: offer it only if the camera loop feeds
+    #: at least ~10 frames/s to ``add_frame``; otherwise keep the head turns only.
+    challenges: tuple[Challenge, ...] = (Challenge.BLINK, Challenge.TURN_LEFT, Challenge.TURN_RIGHT)
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,22 @@ class FrameFeedback:
         return self.guidance == (Guidance.OK,)
 
 
+def decode_fit(data: bytes, max_side: int) -> RgbImage:
+    """Decode and scale; the full-size decoded copy is zeroed once the scaled one exists."""
+    decoded = decode_image(data)
+    image = fit(decoded, max_side)
+    if image is not decoded:
+        decoded.fill(0)
+    return image
+
+
 def chip_face_embedding(
     data: bytes, detector: FaceDetector, embedder: FaceEmbedder, max_side: int = 640
 ) -> Embedding | Reason:
     """Embed the single face of a chip photo (DG2 JPEG / JPEG 2000 bytes), or say why not. No quality
     gates: the chip photo is what it is; only exactly one face is required."""
     try:
-        image = fit(decode_image(data), max_side)
+        image = decode_fit(data, max_side)
     except FaceImageError:
         return Reason.CHIP_PHOTO_UNREADABLE
     try:
@@ -136,7 +148,7 @@ class FaceCheck:
         """Pick (or set) the liveness action and forget earlier frames. Show ``challenge_text``."""
         self._require_consent()
         self._drop_frames()
-        self._challenge = challenge if challenge is not None else random_challenge()
+        self._challenge = challenge if challenge is not None else random_challenge(self.config.challenges)
         return self._challenge
 
     def add_frame(self, frame: RgbImage) -> FrameFeedback:
@@ -256,7 +268,7 @@ def compare_stills(
         return refer(chip, model=emb.name)
     try:
         try:
-            live_image = fit(decode_image(image), cfg.max_side)
+            live_image = decode_fit(image, cfg.max_side)
         except FaceImageError:
             return refer(Reason.NO_FACE_LIVE, model=emb.name)
         found = det.detect(live_image)

@@ -140,3 +140,7 @@ def test_challenges_have_texts_and_are_random() -> None:
     for challenge in Challenge:
         assert challenge_text(challenge, "vi") != challenge_text(challenge, "en")
     assert {random_challenge() for _ in range(200)} == set(Challenge)
+    turns = (Challenge.TURN_LEFT, Challenge.TURN_RIGHT)
+    assert {random_challenge(turns) for _ in range(100)} == set(turns)
+    with pytest.raises(ValueError):
+        random_challenge(())
