@@ -1,0 +1,11 @@
+"""atheris harness for the `tlv` target (fuzz/targets.py): `python fuzz_tlv.py -runs=100000`."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fuzz.harness import main
+
+if __name__ == "__main__":
+    main("tlv", sys.argv[1:])
