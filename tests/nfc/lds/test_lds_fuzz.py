@@ -158,3 +158,17 @@ def test_absurd_declared_lengths(header: str) -> None:
 def test_unknown_file_name() -> None:
     with pytest.raises(ParseError):
         parse_file("DG99", b"\x61\x00")
+
+
+@pytest.mark.slow
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, 10_000), edits=st.lists(st.tuples(st.integers(0, 1 << 16), st.integers(0, 255)),
+                                                    min_size=1, max_size=4))
+def test_many_multi_byte_mutations(
+    corpus: list[tuple[str, bytes]], index: int, edits: list[tuple[int, int]]
+) -> None:
+    name, data = corpus[index % len(corpus)]
+    mutated = bytearray(data)
+    for pos, value in edits:
+        mutated[pos % len(mutated)] = value
+    _only_parse_error(lambda d: parse_file(name, d), bytes(mutated))
