@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,9 +163,17 @@ class DemoEnvironment:
 
     def _open_connection(self) -> CardConnection:
         if self.transport == "pcscd":
+            from nfc.errors import NoCardError
             from nfc.transport.pcsc import PcscConnection, wait_for_card
 
-            return PcscConnection(wait_for_card(VIRTUAL_READER, timeout=5.0))
+            # a card that was just put back can flicker present/absent for one presence poll (~0.4 s)
+            for attempt in range(3):
+                try:
+                    return PcscConnection(wait_for_card(VIRTUAL_READER, timeout=5.0))
+                except NoCardError:
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.4)
         from nfc.transport.memory import MemoryConnection
 
         assert self.virtual is not None

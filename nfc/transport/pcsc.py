@@ -146,6 +146,7 @@ class PcscConnection(CardConnection):
     def __init__(self, reader: str, *, extended_length: bool = False, exclusive: bool = True) -> None:
         self.reader_name = reader
         self.supports_extended_length = extended_length
+        self._card_gone = False
         self._context = PcscContext()
         share = scard.SCARD_SHARE_EXCLUSIVE if exclusive else scard.SCARD_SHARE_SHARED
         hresult, self._card, self._protocol = scard.SCardConnect(
@@ -168,7 +169,9 @@ class PcscConnection(CardConnection):
         pci = scard.SCARD_PCI_T0 if self._protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
         hresult, response = scard.SCardTransmit(self._card, pci, list(apdu))
         if hresult != scard.SCARD_S_SUCCESS:
-            raise _error(hresult, "transmit")
+            error = _error(hresult, "transmit")
+            self._card_gone = isinstance(error, CardRemovedError)
+            raise error
         return bytes(response)
 
     @property
@@ -186,7 +189,10 @@ class PcscConnection(CardConnection):
 
     def close(self) -> None:
         if self._card is not None:
-            scard.SCardDisconnect(self._card, scard.SCARD_UNPOWER_CARD)
+            # Powering down a card that already left confuses some readers (pyscard#220, CCID#155; vpcd
+            # then never reports the next card): leave it alone in that case.
+            disposition = scard.SCARD_LEAVE_CARD if self._card_gone else scard.SCARD_UNPOWER_CARD
+            scard.SCardDisconnect(self._card, disposition)
             self._card = None
         self._context.close()
 

@@ -88,7 +88,8 @@ class PcscdStack:
         with contextlib.suppress(FileNotFoundError):
             SOCKET.unlink()  # a stale socket from a killed daemon would look alive
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen([PCSCD, "--foreground"], stdout=out, stderr=subprocess.STDOUT)
+        debug = ["--debug"] if os.environ.get("CCCD_PCSCD_DEBUG") else []
+        self.process = subprocess.Popen([PCSCD, "--foreground", *debug], stdout=out, stderr=subprocess.STDOUT)
         self.started_here = True
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
