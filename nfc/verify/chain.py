@@ -4,6 +4,7 @@ key usage, CA flag, and the DSC's revocation status from a CRL signed by its CSC
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,10 +43,24 @@ class ChainResult:
 
 
 def _signed_by(cert: Certificate, issuer: Certificate) -> bool:
-    try:
-        return cert.signed_by(issuer.public_key())
-    except NfcError:
-        return False  # unusable issuer key or algorithm: not this issuer
+    return _signature_ok(cert.der, issuer.der, cert, issuer)
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature_cache(cert_der: bytes, issuer_der: bytes) -> list[bool]:
+    return []  # filled by _signature_ok; keyed on the exact DER of both certificates
+
+
+def _signature_ok(cert_der: bytes, issuer_der: bytes, cert: Certificate, issuer: Certificate) -> bool:
+    """Certificate signatures are pure functions of the two DER blobs, and one DSC signs many cards:
+    remember the answer (brainpool verification in OpenSSL costs ~1 ms each)."""
+    memo = _signature_cache(cert_der, issuer_der)
+    if not memo:
+        try:
+            memo.append(cert.signed_by(issuer.public_key()))
+        except NfcError:
+            memo.append(False)  # unusable issuer key or algorithm: not this issuer
+    return memo[0]
 
 
 def _candidates(cert: Certificate, source: IssuerSource) -> list[Certificate]:
