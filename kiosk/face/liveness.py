@@ -177,8 +177,9 @@ def _assess_turn(challenge: Challenge, ratios: list[float], cfg: LivenessConfig)
         sign = -sign
     toward = float(np.max(shifts * sign))
     away = float(np.max(-shifts * sign))
+    if away >= cfg.turn_min:
+        # also turning the other way fails: a clip showing every action must not pass any challenge
+        return LivenessResult(False, challenge, "wrong-direction", -away)
     if toward >= cfg.turn_min:
         return LivenessResult(True, challenge, "passed", toward)
-    if away >= cfg.turn_min:
-        return LivenessResult(False, challenge, "wrong-direction", -away)
     return LivenessResult(False, challenge, "no-turn", toward)

@@ -95,6 +95,13 @@ def test_head_turn_passes_in_the_asked_direction_only(base: np.ndarray) -> None:
     assert not assess(Challenge.TURN_LEFT, frames, mirrored).passed
 
 
+def test_turning_both_ways_passes_no_turn_challenge(base: np.ndarray) -> None:
+    # a replayed clip that shows every action must not satisfy whichever turn is asked
+    both = [jitter(base) for _ in range(3)] + [jitter(turned(base, s)) for s in (0.15, 0.0, -0.15, 0.0)]
+    for challenge in (Challenge.TURN_LEFT, Challenge.TURN_RIGHT):
+        assert assess(challenge, both).reason == "wrong-direction"
+
+
 def test_static_photo_fails_every_challenge(base: np.ndarray) -> None:
     frames = [jitter(base) for _ in range(15)]
     for challenge in Challenge:
