@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "run": "run",
     "staff": "staff",
     "face": "face",
+    "local-api": "localapi",
     "bhyt-emulator": "emulators",
     "fhir-emulator": "emulators",
 }

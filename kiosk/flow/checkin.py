@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.config import Department
-from kiosk.errors import HisRejected, HisUnavailable, KioskError
+from kiosk.errors import HisAmbiguousPatient, HisConfigError, HisRejected, KioskError
 from kiosk.flow.identity import PatientIdentity
 from kiosk.his.models import AppointmentRef, HisIdentity
 from kiosk.his.port import HisPort
@@ -138,12 +138,12 @@ class CheckInService:
     def deliver(self, item: OutboxItem) -> None:
         """Outbox delivery of one operation. Raises on failure (the outbox schedules a retry)."""
         if item.op_type != OP_HIS_CHECKIN or self.his is None:
-            raise PermanentDeliveryError("unknown-operation")
+            raise PermanentDeliveryError("operation not known to this kiosk", code="unknown-operation")
         data = item.payload
         try:
             identity = HisIdentity(**data["identity"])
         except (KeyError, TypeError, ValueError):
-            raise PermanentDeliveryError("bad-payload") from None
+            raise PermanentDeliveryError("stored payload is not a check-in", code="bad-payload") from None
         try:
             patient = self.his.ensure_patient(identity)
             appointment = None
@@ -153,16 +153,15 @@ class CheckInService:
                     self.his.mark_arrived(appointment, item.idempotency_key)
             self.his.create_encounter(patient, data["department"], _encounter_key(item.idempotency_key),
                                       appointment=appointment)
-        except HisRejected as exc:
-            raise PermanentDeliveryError(exc.reason) from None
-        except HisUnavailable:
-            raise
+        except (HisRejected, HisAmbiguousPatient, HisConfigError) as exc:
+            # the HIS said no, or cannot tell which patient: staff must look (dead letter), retrying won't help
+            raise PermanentDeliveryError("the HIS refused the visit", code=exc.reason) from None
         self.store.update(item.visit_id, remove_flags=[FLAG_HIS_PENDING])
 
 
 def _encounter_key(idempotency_key: str) -> str:
     # the FHIR adapter accepts [A-Za-z0-9._:-]{1,64}
-    return "".join(c for c in idempotency_key if c.isalnum() or c in "._:-")[:64]
+    return "".join(c for c in idempotency_key if c.isascii() and (c.isalnum() or c in "._:-"))[:64]
 
 
 class OutboxDrainer:
