@@ -29,7 +29,8 @@ class QrPayloadError(OcrError):
     """A QR code was decoded but its text is not a CCCD payload."""
 
     reason = "bad-qr"
-    hint = "This QR code is not the one on the ID card. Show the card's QR code (front on 2021 cards, back on 2024 cards)."
+    hint = ("This QR code is not the one on the ID card. Show the card's QR code "
+            "(front on 2021 cards, back on 2024 cards).")
 
 
 class ModelError(OcrError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -18,7 +19,7 @@ WORK_SIDE = 1600
 MAX_PIXELS = 120_000_000
 MAX_BYTES = 64 * 1024 * 1024
 
-Image = npt.NDArray[np.uint8]
+Image = npt.NDArray[Any]  # cv2 stubs type frames loosely
 
 
 def _header_size(data: bytes) -> tuple[int, int] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -25,7 +26,7 @@ TEXT_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
 KINDS = ("cccd", "td1", "td3")
-Gray = npt.NDArray[np.uint8]
+Gray = npt.NDArray[Any]
 
 
 def font_path() -> Path:
@@ -205,7 +206,10 @@ def make_frame(rng: np.random.Generator, kind: str, *, size: tuple[int, int] = (
     fmt, lines = mrz if mrz is not None else random_mrz(rng, kind)
     fw, fh = size
     if cap is None:
-        cap = float(rng.uniform(12, 30))
+        # largest print for which the whole card still fits the frame at any rotation up to 20°
+        w_mm, h_mm = (85.6, 54.0) if fmt == "TD1" else (125.0, 88.0)
+        fit_ppm = min(fw / (w_mm * 0.94 + h_mm * 0.34), fh / (w_mm * 0.34 + h_mm * 0.94)) * 0.95
+        cap = float(rng.uniform(12, max(12.5, min(30.0, fit_ppm * 2.3))))
     card, corners = make_card(rng, lines, fmt, cap)
     photo = style == "photo"
     # background
@@ -259,10 +263,11 @@ def make_frame(rng: np.random.Generator, kind: str, *, size: tuple[int, int] = (
         cv2.line(kernel, (int(k - k * math.cos(a)), int(k - k * math.sin(a))),
                  (int(k + k * math.cos(a)), int(k + k * math.sin(a))), 1.0, 1)
         frame = cv2.filter2D(frame, -1, kernel / kernel.sum())
-    frame += rng.normal(0, rng.uniform(1, 9 if photo else 6), frame.shape).astype(np.float32)
-    img = np.clip(frame, 0, 255).astype(np.uint8)
+    frame = frame + np.asarray(rng.normal(0, rng.uniform(1, 9 if photo else 6), frame.shape), np.float32)
+    img: Gray = np.clip(frame, 0, 255).astype(np.uint8)
     quality = int(rng.integers(35 if photo else 50, 96))
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if ok:
-        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    if decoded is not None:
+        img = decoded
     return Sample(fmt, lines, img)

@@ -12,6 +12,7 @@ engine really produces. Deterministic: fixed seeds (frames use seeds disjoint fr
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from multiprocessing import Pool
@@ -22,18 +23,18 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ocr.image import to_gray  # noqa: E402
-from ocr.mrz.classify import MODEL_PATH, features  # noqa: E402
-from ocr.mrz.engine import extract_cells  # noqa: E402
-from ocr.mrz.locate import find_candidates  # noqa: E402
-from ocr.mrz.parse import CLASSES  # noqa: E402
-from ocr.synth import KINDS, make_frame  # noqa: E402
+from ocr.image import to_gray
+from ocr.mrz.classify import MODEL_PATH, features
+from ocr.mrz.engine import extract_cells
+from ocr.mrz.locate import find_candidates
+from ocr.mrz.parse import CLASSES
+from ocr.synth import KINDS, make_frame
 
 F32 = npt.NDArray[np.float32]
 SEED_BASE = 10_000_000  # benchmark/test sets use small seeds
 
 
-def frame_cells(index: int) -> tuple[F32, npt.NDArray[np.int64]] | None:
+def frame_cells(index: int) -> list[tuple[F32, npt.NDArray[np.int64]]] | None:
     rng = np.random.default_rng(SEED_BASE + index)
     kind = KINDS[index % len(KINDS)]
     style = "photo" if index % 3 == 0 else "synthetic"
@@ -45,18 +46,31 @@ def frame_cells(index: int) -> tuple[F32, npt.NDArray[np.int64]] | None:
         got = extract_cells(gray, cand, sample.fmt)
         if got is None:
             continue
-        labels = np.array([CLASSES.index(c) for line in sample.lines for c in line], np.int64)
-        return np.concatenate(got), labels
+        return [(cells, np.array([CLASSES.index(c) for c in line], np.int64))
+                for cells, line in zip(got, sample.lines, strict=True)]
     return None
 
 
-def build(frames: int, workers: int) -> tuple[F32, npt.NDArray[np.int64]]:
+def build(frames: int, workers: int) -> list[tuple[F32, npt.NDArray[np.int64]]]:
+    """Per-line (cells, labels) of every frame the pipeline could segment."""
     with Pool(workers) as pool:
         parts = [p for p in pool.map(frame_cells, range(frames), chunksize=8) if p is not None]
     print(f"frames used: {len(parts)}/{frames}", file=sys.stderr)
-    x = np.concatenate([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    return x, y
+    return [line for part in parts for line in part]
+
+
+def stack(lines: list[tuple[F32, npt.NDArray[np.int64]]]) -> tuple[F32, npt.NDArray[np.int64]]:
+    return np.concatenate([c for c, _ in lines]), np.concatenate([y for _, y in lines])
+
+
+def aligned(lines: list[tuple[F32, npt.NDArray[np.int64]]], params: dict[str, F32], min_agree: float
+            ) -> list[tuple[F32, npt.NDArray[np.int64]]]:
+    """Lines a first model mostly agrees with. A line whose grid slipped by a character (or a wrong
+    candidate) gives nonsense labels; such lines agree at chance level and are dropped."""
+    from ocr.mrz.classify import Mlp
+
+    model = Mlp(params)
+    return [(c, y) for c, y in lines if float((model.probs(c).argmax(1) == y).mean()) >= min_agree]
 
 
 def augment(rng: np.random.Generator, cells: F32) -> F32:
@@ -74,7 +88,7 @@ def train(x: F32, y: npt.NDArray[np.int64], epochs: int, seed: int = 7) -> dict[
     rng = np.random.default_rng(seed)
     sizes = (x.shape[1] * x.shape[2], 256, 128, len(CLASSES))
     params: dict[str, F32] = {}
-    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+    for k, (a, b) in enumerate(itertools.pairwise(sizes), start=1):
         params[f"w{k}"] = (rng.normal(0, np.sqrt(2.0 / a), (a, b))).astype(np.float32)
         params[f"b{k}"] = np.zeros(b, np.float32)
     m = {k: np.zeros_like(v) for k, v in params.items()}
@@ -110,20 +124,20 @@ def train(x: F32, y: npt.NDArray[np.int64], epochs: int, seed: int = 7) -> dict[
             g1 = (g2 @ params["w2"].T) * (h1p > 0)
             grads["w1"], grads["b1"] = xb.T @ g1, g1.sum(0)
             step += 1
-            for k in params:
-                gk = grads[k] + (1e-4 * params[k] if k.startswith("w") else 0)
-                m[k] = 0.9 * m[k] + 0.1 * gk
-                v[k] = 0.999 * v[k] + 0.001 * gk * gk
-                mh = m[k] / (1 - 0.9**step)
-                vh = v[k] / (1 - 0.999**step)
-                params[k] -= (lr * mh / (np.sqrt(vh) + 1e-8)).astype(np.float32)
+            for name in params:
+                gk = grads[name] + (1e-4 * params[name] if name.startswith("w") else 0)
+                m[name] = 0.9 * m[name] + 0.1 * gk
+                v[name] = 0.999 * v[name] + 0.001 * gk * gk
+                mh = m[name] / (1 - 0.9**step)
+                vh = v[name] / (1 - 0.999**step)
+                params[name] -= (lr * mh / (np.sqrt(vh) + 1e-8)).astype(np.float32)
         print(f"epoch {epoch + 1}/{epochs} loss {loss_sum / len(xa):.4f}", file=sys.stderr)
     return params
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--frames", type=int, default=700)
+    ap.add_argument("--frames", type=int, default=900)
     ap.add_argument("--epochs", type=int, default=14)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", type=Path, help="reuse/save the extracted cells here (.npz)")
@@ -131,24 +145,35 @@ def main() -> int:
     args = ap.parse_args()
     t0 = time.time()
     if args.cache and args.cache.is_file():
-        with np.load(args.cache) as d:
-            x, y = d["x"], d["y"]
+        with np.load(args.cache, allow_pickle=False) as d:
+            bounds = np.cumsum(d["lengths"])[:-1]
+            lines = list(zip(np.split(d["x"], bounds), np.split(d["y"], bounds), strict=True))
     else:
-        x, y = build(args.frames, args.workers)
+        lines = build(args.frames, args.workers)
         if args.cache:
-            np.savez_compressed(args.cache, x=x, y=y)
-    print(f"{len(x)} cells in {time.time() - t0:.0f}s", file=sys.stderr)
-    # hold out 5 % to report accuracy
+            x_all, y_all = stack(lines)
+            np.savez_compressed(args.cache, x=x_all, y=y_all, lengths=np.array([len(y) for _, y in lines]))
+    # hold out 5 % of the lines to report accuracy
     rng = np.random.default_rng(3)
-    idx = rng.permutation(len(x))
-    cut = len(x) // 20
-    params = train(x[idx[cut:]], y[idx[cut:]], args.epochs)
+    order = rng.permutation(len(lines))
+    cut = len(lines) // 20
+    held = [lines[i] for i in order[:cut]]
+    train_lines = [lines[i] for i in order[cut:]]
+    x, y = stack(train_lines)
+    print(f"{len(x)} cells from {len(lines)} lines in {time.time() - t0:.0f}s", file=sys.stderr)
+    params = train(x, y, max(3, args.epochs // 2))
+    # stage 2: drop misaligned lines, train again from scratch on the clean lines
+    clean = aligned(train_lines, params, 0.75)
+    x, y = stack(clean)
+    print(f"stage 2: {len(clean)}/{len(train_lines)} lines kept", file=sys.stderr)
+    params = train(x, y, args.epochs)
     from ocr.mrz.classify import Mlp
 
-    acc = float((Mlp(params).probs(x[idx[:cut]]).argmax(1) == y[idx[:cut]]).mean())
-    print(f"held-out cell accuracy {acc:.4f}; total {time.time() - t0:.0f}s", file=sys.stderr)
+    hx, hy = stack(aligned(held, params, 0.75))
+    acc = float((Mlp(params).probs(hx).argmax(1) == hy).mean())
+    print(f"held-out cell accuracy (aligned lines) {acc:.4f}; total {time.time() - t0:.0f}s", file=sys.stderr)
     np.savez_compressed(args.out, classes=np.array(CLASSES),
-                        **{k: val.astype(np.float16) for k, val in params.items()})
+                        **{k: val.astype(np.float16) for k, val in params.items()})  # type: ignore[arg-type]
     return 0
 
 

@@ -23,7 +23,13 @@ def features(cells: F32) -> F32:
     """Flattened cells, each scaled to unit peak ink (contrast-independent)."""
     flat = cells.reshape(len(cells), -1).astype(np.float32)
     peak = flat.max(axis=1, keepdims=True)
-    return flat / np.maximum(peak, 0.2)
+    out: F32 = flat / np.maximum(peak, np.float32(0.2))
+    return out
+
+
+def _mm(a: F32, b: F32) -> F32:
+    out: F32 = np.asarray(np.einsum("ij,jk->ik", a, b, optimize=False), np.float32)
+    return out
 
 
 class Mlp:
@@ -33,9 +39,11 @@ class Mlp:
         self.w3, self.b3 = params["w3"], params["b3"]
 
     def logits(self, x: F32) -> F32:
-        h = np.maximum(x @ self.w1 + self.b1, 0.0)
-        h = np.maximum(h @ self.w2 + self.b2, 0.0)
-        out: F32 = h @ self.w3 + self.b3
+        # einsum without BLAS: for these small products a multi-threaded BLAS is 10–50× slower on a busy
+        # 2-core kiosk (thread hand-off), and the engine must stay well under 50 ms per frame
+        h = np.maximum(_mm(x, self.w1) + self.b1, 0.0)
+        h = np.maximum(_mm(h, self.w2) + self.b2, 0.0)
+        out: F32 = _mm(h, self.w3) + self.b3
         return out
 
     def probs(self, cells: F32) -> F32:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-Gray = npt.NDArray[np.uint8]
+Gray = npt.NDArray[Any]
 
 
 @dataclass(frozen=True)
@@ -54,36 +55,37 @@ def _ink_mask(gray: Gray) -> Gray | None:
     return mask
 
 
+def _profile_score(xs: npt.NDArray[np.float32], ys: npt.NDArray[np.float32], deg: float) -> float:
+    a = math.radians(deg)
+    # perpendicular coordinate: constant along a text line of direction (cos a, sin a), y down
+    perp = -xs * math.sin(a) + ys * math.cos(a)
+    hist = np.bincount((perp - perp.min()).astype(np.int64) // 2)
+    return float(np.dot(hist, hist))
+
+
 def _text_angles(mask: Gray) -> list[float]:
-    """Dominant orientations (degrees) of elongated ink clusters, strongest first."""
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
-    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    hist = np.zeros(71, np.float64)  # -35…35°
-    for c in contours:
-        if len(c) < 5:
-            continue
-        (_, _), (w, h), ang = cv2.minAreaRect(c)
-        if w < h:
-            w, h = h, w
-            ang += 90.0
-        if w < 40 or w < 2.5 * h:
-            continue
-        a = math.remainder(ang, 180.0)
-        if abs(a) <= 35:
-            hist[round(a) + 35] += w
-    if not hist.any():
+    """Dominant text-line directions (degrees, y down), strongest first: the angles at which the ink
+    projects onto the fewest, densest rows."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 50:
         return [0.0]
-    smooth = np.convolve(hist, [0.5, 1.0, 0.5], mode="same")
-    order = np.argsort(-smooth)
-    angles = [float(order[0]) - 35]
-    for k in order[1:]:
-        if smooth[k] < 0.3 * smooth[order[0]]:
+    if len(xs) > 40000:
+        step = len(xs) // 40000 + 1
+        xs, ys = xs[::step], ys[::step]
+    fx, fy = xs.astype(np.float32), ys.astype(np.float32)
+    coarse = np.arange(-30.0, 31.0, 1.5)
+    scores = np.array([_profile_score(fx, fy, d) for d in coarse])
+    peaks = [i for i in range(len(coarse))
+             if scores[i] >= scores[max(i - 1, 0)] and scores[i] >= scores[min(i + 1, len(coarse) - 1)]]
+    peaks.sort(key=lambda i: -scores[i])
+    out: list[float] = []
+    for i in peaks[:2]:
+        if scores[i] < 0.8 * scores[peaks[0]]:
             break
-        if all(abs(float(k) - 35 - a) > 4 for a in angles):
-            angles.append(float(k) - 35)
-        if len(angles) == 2:
-            break
-    return angles
+        fine = np.arange(coarse[i] - 1.0, coarse[i] + 1.01, 0.25)
+        best = max(fine, key=lambda d: _profile_score(fx, fy, float(d)))
+        out.append(float(best))
+    return out
 
 
 def _bands(mask: Gray, close_w: int) -> list[tuple[float, float, float, float]]:
@@ -93,13 +95,27 @@ def _bands(mask: Gray, close_w: int) -> list[tuple[float, float, float, float]]:
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3)))
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (close_w // 2 + 3, 1)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-    out = []
+    pieces = []
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
-        if h < 3 or w < 60 or w < 10 * h or area < 0.5 * w * h:
+        if h < 3 or w < 2 * h or area < 0.5 * w * h:
             continue
-        out.append((float(x), float(x + w), y + h / 2.0, float(h)))
-    return out
+        pieces.append([float(x), float(x + w), y + h / 2.0, float(h)])
+    # glare or wide filler gaps can break a line into pieces: join pieces on the same row
+    pieces.sort()
+    merged: list[list[float]] = []
+    for p in pieces:
+        for q in merged:
+            th = max(p[3], q[3])
+            if abs(p[2] - q[2]) < 0.4 * th and p[0] - q[1] < 2.5 * th and abs(p[3] - q[3]) < 0.5 * th:
+                span = q[1] - q[0], p[1] - p[0]
+                q[2] = (q[2] * span[0] + p[2] * span[1]) / (span[0] + span[1])
+                q[1] = max(q[1], p[1])
+                q[3] = max(q[3], p[3])
+                break
+        else:
+            merged.append(list(p))
+    return [(x0, x1, yc, th) for x0, x1, yc, th in merged if x1 - x0 >= 60 and x1 - x0 >= 10 * th]
 
 
 def find_lines(gray: Gray) -> list[TextLine]:
@@ -161,7 +177,7 @@ def find_candidates(gray: Gray) -> list[Candidate]:
     lines = find_lines(gray)
     cands: list[Candidate] = []
     seen: set[tuple[int, ...]] = set()
-    for i, a in enumerate(lines):
+    for i in range(len(lines)):
         # greedily stack the nearest compatible line below the current last one
         chain = [i]
         while len(chain) < 3:

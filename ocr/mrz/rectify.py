@@ -7,6 +7,7 @@ of a tilted card have slightly different slopes and scales, which a single rotat
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import cv2
 import numpy as np
@@ -14,7 +15,7 @@ import numpy.typing as npt
 
 from ocr.mrz.locate import TextLine
 
-Gray = npt.NDArray[np.uint8]
+Gray = npt.NDArray[Any]
 STRIP_HEIGHT = 48
 #: the strip covers ±HALF_SPAN band thicknesses around the line centre
 HALF_SPAN = 1.05

@@ -7,11 +7,13 @@ connected-component segmentation would not.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-Gray = npt.NDArray[np.uint8]
+Gray = npt.NDArray[Any]
 CELL = 20  # classifier input is CELL × CELL
 
 
@@ -20,7 +22,7 @@ def ink_map(strip: Gray) -> npt.NDArray[np.float32]:
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
     bh = cv2.morphologyEx(strip, cv2.MORPH_BLACKHAT, k).astype(np.float32)
     hi = float(np.percentile(bh, 99.5))
-    return np.clip(bh / max(hi, 8.0), 0.0, 1.0)
+    return np.asarray(np.clip(bh / max(hi, 8.0), 0.0, 1.0), np.float32)
 
 
 def cells(strip: Gray, n: int) -> tuple[npt.NDArray[np.float32], float] | None:

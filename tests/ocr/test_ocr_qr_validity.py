@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import cv2
 import numpy as np
@@ -17,12 +18,12 @@ from ocr.validity import LIFETIME, expiry_candidates
 PAYLOAD = "001090000001|123456789|NGUYỄN VĂN A|01011990|Nam|Số 1 Phố X, Phường Y, Quận Z, Hà Nội|15042021"
 
 
-def qr_frame(text: str | bytes, angle: float = 12.0, seed: int = 0) -> np.ndarray:
+def qr_frame(text: str | bytes, angle: float = 12.0, seed: int = 0) -> Any:
     q = qrcode.QRCode(border=4, box_size=5, error_correction=qrcode.constants.ERROR_CORRECT_M)
     q.add_data(text.encode("utf-8") if isinstance(text, str) else text)
     q.make()
-    code = np.array(q.make_image().convert("L"), np.uint8)
-    frame = np.full((960, 1280), 170, np.uint8)
+    code: Any = np.array(q.make_image().convert("L"), np.uint8)
+    frame: Any = np.full((960, 1280), 170, np.uint8)
     y, x = 250, 400
     frame[y : y + code.shape[0], x : x + code.shape[1]] = code
     rot = cv2.getRotationMatrix2D((640, 480), angle, 1.0)
