@@ -63,3 +63,21 @@ def test_fit_downscales_only_large_images(astronaut: np.ndarray) -> None:
     assert fit(astronaut, 640) is astronaut
     small = fit(astronaut, 150)
     assert small.shape == (150, 150, 3)
+
+
+def test_corrupted_images_only_raise_the_typed_error(astronaut: np.ndarray, encode: Encode) -> None:
+    import random
+
+    rnd = random.Random(8)
+    seeds = [encode(astronaut[:120, :120], fmt) for fmt in ("JPEG", "JPEG2000", "PNG")]
+    for _ in range(300):
+        data = bytearray(rnd.choice(seeds))
+        for _ in range(rnd.randint(1, 20)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        if rnd.random() < 0.3:
+            data = data[: rnd.randrange(len(data))]
+        try:
+            image = decode_image(bytes(data))
+        except FaceImageError:
+            continue
+        assert image.ndim == 3 and image.shape[2] == 3
