@@ -21,9 +21,10 @@ from nfc.errors import ParseError
 MAX_SOD_BYTES = 256 * 1024
 
 ID_LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
-#: eContentTypes seen on real documents instead of id-icao-ldsSecurityObject (gmrtd #441): plain
-#: id-data, and the pre-2006 ICAO arc. The payload is still an LDSSecurityObject.
-LEGACY_ECONTENT_TYPES = frozenset({"1.2.840.113549.1.7.1", "1.3.27.1.1.1", "2.23.136.1.1.1.1"})
+#: eContentTypes seen on real documents instead of id-icao-ldsSecurityObject (gmrtd #424/#425, JMRTD):
+#: the old ICAO arc icao(27) (Belgian, French documents), the Sdu (NL) variant, and plain id-data.
+#: The payload is still an LDSSecurityObject.
+LEGACY_ECONTENT_TYPES = frozenset({"1.3.27.1.1.1", "1.2.528.1.1006.1.20.1", "1.2.840.113549.1.7.1"})
 
 #: hash OIDs (and the signature OIDs some issuers put in digest fields) → hashlib-style names
 HASH_OIDS: Mapping[str, str] = MappingProxyType(
@@ -149,6 +150,8 @@ def _parse(data: bytes) -> Sod:
     signed = info["content"]
     encap = signed["encap_content_info"]
     econtent_type = encap["content_type"].dotted
+    if econtent_type != ID_LDS_SECURITY_OBJECT and econtent_type not in LEGACY_ECONTENT_TYPES:
+        raise ParseError("EF.SOD", f"eContentType {econtent_type} is not an LDS security object")
     if encap["content"].native is None:
         raise ParseError("EF.SOD", "no encapsulated content (detached signature)")
     econtent = bytes(encap["content"].__bytes__())

@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from asn1crypto import core
 
@@ -229,3 +230,15 @@ def check_pace_cam(chip_mapping_public_key: bytes, ca_data: bytes, chip_ca_publi
         key.label,
         ms=ms,
     )
+
+
+def check_pace_cam_result(pace: Any, infos: Sequence[SecurityInfo]) -> StepResult | None:
+    """The CAM check from a ``PaceResult`` (``mapping == "CAM"``) and the SecurityInfos holding the
+    chip's static key (EF.CardSecurity). None when PACE did not use CAM."""
+    if getattr(pace, "mapping", None) != "CAM":
+        return None
+    mapping_key, ca_data = getattr(pace, "chip_mapping_public_key", None), getattr(pace, "ca_data", None)
+    keys = [i for i in infos if isinstance(i, ChipAuthenticationPublicKeyInfo) and i.protocol == ID_PK_ECDH]
+    if mapping_key is None or ca_data is None or not keys:
+        return StepResult("pace-cam", StepStatus.NOT_CHECKED, "CAM values or chip key missing", "missing")
+    return check_pace_cam(mapping_key, ca_data, keys[0].subject_public_key_info)

@@ -268,6 +268,7 @@ def build_sod(
     signer_by_ski: bool = False,
     lds_version: tuple[str, str] | None = None,
     signing_time: datetime | None = None,
+    econtent_type: str = ID_LDS_SECURITY_OBJECT,
 ) -> bytes:
     """A real EF.SOD (tag 77, CMS SignedData over an LDSSecurityObject) for ``data_groups``
     (number → the DG's bytes as the card stores them, tag and length included)."""
@@ -284,7 +285,7 @@ def build_sod(
     econtent = bytes(LdsSecurityObject(lso_fields).dump())
     attrs = cms.CMSAttributes(
         [
-            {"type": "content_type", "values": [ID_LDS_SECURITY_OBJECT]},
+            {"type": "content_type", "values": [econtent_type]},
             {
                 "type": "signing_time",
                 "values": [cms.Time({"utc_time": signing_time or datetime(2025, 6, 1, tzinfo=UTC)})],
@@ -315,7 +316,7 @@ def build_sod(
         {
             "version": "v3",
             "digest_algorithms": [{"algorithm": digest}],
-            "encap_content_info": {"content_type": ID_LDS_SECURITY_OBJECT, "content": econtent},
+            "encap_content_info": {"content_type": econtent_type, "content": econtent},
             "certificates": [cert],
             "signer_infos": [signer],
         }

@@ -135,3 +135,20 @@ def test_mutations_never_crash(data: st.DataObject) -> None:
     for candidate in (bytes(raw), bytes(raw[:cut])):
         with contextlib.suppress(ParseError):
             parse_sod(candidate)
+
+
+@pytest.mark.parametrize("oid", ["1.3.27.1.1.1", "1.2.528.1.1006.1.20.1", "1.2.840.113549.1.7.1"])
+def test_legacy_econtent_types_are_accepted(oid: str) -> None:
+    from nfc.virtual.test_pki import build_sod
+
+    pki = generate_pki("ec-p256")
+    sod = parse_sod(build_sod({1: b"\x61\x00"}, pki.dsc, pki.dsc_key, econtent_type=oid))
+    assert sod.econtent_type == oid == sod.content_type_attr
+
+
+def test_unknown_econtent_type_is_refused() -> None:
+    from nfc.virtual.test_pki import build_sod
+
+    pki = generate_pki("ec-p256")
+    with pytest.raises(ParseError, match="not an LDS security object"):
+        parse_sod(build_sod({1: b"\x61\x00"}, pki.dsc, pki.dsc_key, econtent_type="1.2.3.4"))

@@ -308,3 +308,17 @@ def test_pace_cam_detects_a_wrong_ca_value() -> None:
     wrong = CAM_CA_IC[:-1] + bytes([CAM_CA_IC[-1] ^ 1])
     step = check_pace_cam(CAM_PK_MAP_IC, wrong, _cam_spki())
     assert step.status is StepStatus.FAILED and step.reason == "clone-suspected"
+
+
+def test_pace_cam_from_a_pace_result() -> None:
+    from types import SimpleNamespace
+
+    from nfc.verify.chip import check_pace_cam_result
+
+    info = ChipAuthenticationPublicKeyInfo(ID_PK_ECDH, _cam_spki(), 13)
+    cam = SimpleNamespace(mapping="CAM", chip_mapping_public_key=CAM_PK_MAP_IC, ca_data=CAM_CA_IC)
+    step = check_pace_cam_result(cam, [info])
+    assert step is not None and step.status is StepStatus.PASSED
+    assert check_pace_cam_result(SimpleNamespace(mapping="GM"), [info]) is None
+    missing = check_pace_cam_result(cam, [])
+    assert missing is not None and missing.status is StepStatus.NOT_CHECKED
