@@ -161,7 +161,7 @@ class PublicKey:
                 pad = padding.PKCS1v15()
             try:
                 self.key.verify(signature, data, pad, hash_algorithm(scheme.hash))
-            except InvalidSignature:
+            except (InvalidSignature, ValueError):  # ValueError: e.g. a PSS salt too long for the key
                 return False
             return True
         if scheme.kind not in ("ecdsa", "ecdsa-plain"):
@@ -184,12 +184,12 @@ class PublicKey:
                     sigdecode=ecdsa.util.sigdecode_strings,
                     allow_truncate=True,
                 )
-            except ecdsa.BadSignatureError:
-                return False
+            except (ecdsa.BadSignatureError, ecdsa.BadDigestError, ValueError, AssertionError):
+                return False  # r or s out of range also lands here
             return result
         try:
             self.key.verify(utils.encode_dss_signature(r, s), data, ec.ECDSA(hash_algorithm(scheme.hash)))
-        except InvalidSignature:
+        except (InvalidSignature, ValueError):
             return False
         return True
 

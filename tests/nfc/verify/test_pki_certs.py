@@ -142,3 +142,30 @@ def test_explicit_spki_helper_round_trips() -> None:
 def test_bad_certificates_raise_parse_error(data: bytes) -> None:
     with pytest.raises(ParseError):
         load_certificate(data)
+
+
+@pytest.mark.parametrize("kind", ["ec-p256", "rsa-pss-2048"])
+def test_garbage_signatures_are_false_not_errors(kind: str) -> None:
+    from nfc.verify.algorithms import SignatureScheme
+
+    key = load_certificate(generate_pki(kind).dsc).public_key()
+    schemes = (
+        [SignatureScheme("rsa-pss", "sha256", "sha256", 4000), SignatureScheme("rsa-pkcs1", "sha256")]
+        if key.kind == "rsa"
+        else [SignatureScheme("ecdsa", "sha256"), SignatureScheme("ecdsa-plain", "sha256")]
+    )
+    for scheme in schemes:
+        for signature in (b"", b"\x30\x00", bytes(64), b"\xff" * 300, b"\x30\x06\x02\x01\x00\x02\x01\x00"):
+            assert key.verify(signature, b"data", scheme) is False
+
+
+def test_fallback_curve_garbage_signatures(shared_data: Path) -> None:
+    from nfc.lds.sod import parse_sod
+    from nfc.verify.algorithms import SignatureScheme
+
+    sod = parse_sod((shared_data / "lds/bsi2008/EF_SOD.bin").read_bytes())
+    key = load_certificate(sod.certificates[0]).public_key()
+    assert key.fallback
+    for signature in (bytes(56), b"\xff" * 56, b"\xff" * 200, b"\x30\x06\x02\x01\x00\x02\x01\x00"):
+        assert key.verify(signature, b"data", SignatureScheme("ecdsa-plain", "sha1")) is False
+        assert key.verify(signature, b"data", SignatureScheme("ecdsa", "sha1")) is False
