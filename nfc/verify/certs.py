@@ -329,6 +329,17 @@ def aki_matches(issuer: Certificate, aki: bytes | None) -> bool:
     return aki is None or issuer.ski is None or aki == issuer.ski
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_key_cached(der: bytes) -> str:
+    # names repeat (issuer = subject of CSCAs, one issuer for many certificates); normalising is costly
+    return name_key(asn1_x509.Name.load(der))
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_text_cached(der: bytes) -> str:
+    return name_text(asn1_x509.Name.load(der))
+
+
 def load_certificate(der: bytes) -> Certificate:
     """Parse a DER certificate. Raises ``ParseError``."""
     try:
@@ -340,12 +351,12 @@ def load_certificate(der: bytes) -> Certificate:
         bc = cert.basic_constraints_value
         return Certificate(
             der=bytes(der),
-            subject=name_text(tbs["subject"]),
-            issuer=name_text(tbs["issuer"]),
+            subject=_name_text_cached(bytes(tbs["subject"].dump())),
+            issuer=_name_text_cached(bytes(tbs["issuer"].dump())),
             subject_der=tbs["subject"].dump(),
             issuer_der=tbs["issuer"].dump(),
-            subject_key=name_key(tbs["subject"]),
-            issuer_key=name_key(tbs["issuer"]),
+            subject_key=_name_key_cached(bytes(tbs["subject"].dump())),
+            issuer_key=_name_key_cached(bytes(tbs["issuer"].dump())),
             serial=int(tbs["serial_number"].native),
             not_before=validity["not_before"].native,
             not_after=validity["not_after"].native,
