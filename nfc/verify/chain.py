@@ -18,7 +18,9 @@ MAX_DEPTH = 4  # DSC, up to two link certificates, the self-signed CSCA
 
 
 class IssuerSource(Protocol):
-    def issuers_of(self, cert: Certificate) -> Sequence[Certificate]: ...
+    def issuers_of(self, cert: Certificate) -> Sequence[Certificate]:
+        """Trusted certificates whose subject is ``cert``'s issuer name (any key identifier)."""
+        ...
 
     def crls_for(self, issuer: Certificate) -> Sequence[Crl]: ...
 
@@ -27,6 +29,10 @@ class IssuerSource(Protocol):
 class ChainPolicy:
     #: no valid, current CRL for the DSC's CSCA → failed (True) or just reported (False)
     require_crl: bool = False
+    #: the DSC names a trusted CSCA but an authority key identifier none of its trusted keys has.
+    #: True (default) → failed "dsc-issuer-key-unknown": an altered or forged DSC looks exactly like
+    #: this. False → issuer-unknown, for a store that may lag behind a CSCA key rollover.
+    unknown_key_of_known_issuer_fails: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,12 @@ def _signature_ok(cert_der: bytes, issuer_der: bytes, cert: Certificate, issuer:
     return memo[0]
 
 
+def _named(cert: Certificate, source: IssuerSource) -> list[Certificate]:
+    return [c for c in source.issuers_of(cert) if c.der != cert.der and c.subject_key == cert.issuer_key]
+
+
 def _candidates(cert: Certificate, source: IssuerSource) -> list[Certificate]:
-    return [c for c in source.issuers_of(cert) if c.der != cert.der and aki_matches(c, cert.aki)]
+    return [c for c in _named(cert, source) if aki_matches(c, cert.aki)]
 
 
 def _find_issuer(cert: Certificate, source: IssuerSource) -> Certificate | None:
@@ -107,6 +117,8 @@ def validate_dsc(
                 # a forged or altered certificate, not an unknown issuer
                 reason = "dsc-signature-invalid" if current is dsc else "link-signature-invalid"
                 return ChainResult("failed", reason, tuple(path), None, "not-checked")
+            if current is dsc and _named(current, source) and policy.unknown_key_of_known_issuer_fails:
+                return ChainResult("failed", "dsc-issuer-key-unknown", tuple(path), None, "not-checked")
             return ChainResult("no-issuer", "dsc-issuer-unknown", tuple(path), None, "not-checked")
         path.append(issuer.subject)
         if reason is None:

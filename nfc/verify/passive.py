@@ -132,12 +132,17 @@ def verify_sod(
             detail = "signature over signed attributes and messageDigest" + (
                 "" if status is StepStatus.PASSED else " did not verify"
             )
+            if sig_ok and md_ok and sod.signing_time is not None and not dsc.valid_at(sod.signing_time):
+                # a DSC signs only within its validity (gmrtd #330); a later date means a stolen or
+                # misused key, an earlier one a forged time
+                reasons.append("sod-signed-outside-dsc-validity")
+                status, detail = StepStatus.FAILED, "signing time outside the DSC validity"
             steps.append(
                 StepResult(
                     "sod-signature",
                     status,
                     detail,
-                    None if sig_ok and md_ok else reasons[0],
+                    None if status is StepStatus.PASSED else reasons[0],
                     algorithm,
                     (dsc.subject,),
                     ms,

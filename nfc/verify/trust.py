@@ -147,7 +147,7 @@ class TrustStore:
 
     # -- lookups (chain.IssuerSource) ---------------------------------------------------------------
     def issuers_of(self, cert: Certificate) -> Sequence[Certificate]:
-        return tuple(c for c in self._by_subject.get(cert.issuer_key, ()) if aki_matches(c, cert.aki))
+        return tuple(self._by_subject.get(cert.issuer_key, ()))
 
     def crls_for(self, issuer: Certificate) -> Sequence[Crl]:
         return tuple(

@@ -144,3 +144,10 @@ def test_sha1_through_sha512_digests() -> None:
         sod = parse_sod(build_sod(GROUPS, pki.dsc, pki.dsc_key, digest))
         assert sod.digest_algorithm == digest
         assert verify_sod(sod, GROUPS, None, NOW).ok
+
+
+def test_signing_time_outside_dsc_validity_fails() -> None:
+    pki = generate_pki("ec-p256")
+    late = parse_sod(build_sod(GROUPS, pki.dsc, pki.dsc_key, signing_time=datetime(2041, 1, 1, tzinfo=UTC)))
+    result = verify_sod(late, GROUPS, None, NOW)
+    assert result.signature_ok and result.reason == "sod-signed-outside-dsc-validity" and not result.ok

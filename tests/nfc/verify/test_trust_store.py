@@ -144,7 +144,10 @@ def test_link_certificate_path(tmp_path: Path) -> None:
     )
     store = TrustStore(tmp_path)
     store.add_csca(load_certificate(old))
-    assert validate_dsc(load_certificate(dsc), store, NOW).status == "no-issuer"
+    # before the link certificate arrives the new key is unknown under a known CSCA name
+    assert validate_dsc(load_certificate(dsc), store, NOW).reason == "dsc-issuer-key-unknown"
+    lenient = ChainPolicy(unknown_key_of_known_issuer_fails=False)
+    assert validate_dsc(load_certificate(dsc), store, NOW, lenient).status == "no-issuer"
     assert store.add_csca(load_certificate(link)) == "link"
     result = validate_dsc(load_certificate(dsc), store, NOW)
     assert result.status == "chained" and len(result.path) == 3
@@ -179,3 +182,35 @@ def test_default_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert default_directory() == tmp_path / "trust"
     monkeypatch.delenv("CCCD_KIOSK_DATA_DIR")
     assert default_directory() == Path.home() / ".local/share/cccd-kiosk/trust"
+
+
+def test_known_issuer_name_with_unknown_key(tmp_path: Path) -> None:
+    """Same CSCA name, different key (rollover not yet imported, or a forged DSC)."""
+    trusted_key, other_key, dsc_key = (ec_key_from_seed(s) for s in (b"trusted", b"rolled", b"dsc2"))
+    trusted_spki, other_spki = spki_der(trusted_key), spki_der(other_key)
+    trusted = build_certificate(
+        subject="CSCA ROLL",
+        issuer="CSCA ROLL",
+        subject_spki=trusted_spki,
+        issuer_key=trusted_key,
+        issuer_spki=trusted_spki,
+        serial=1,
+        validity=CSCA_VALIDITY,
+        ca=True,
+    )
+    dsc = build_certificate(
+        subject="DS ROLL",
+        issuer="CSCA ROLL",
+        subject_spki=spki_der(dsc_key),
+        issuer_key=other_key,
+        issuer_spki=other_spki,
+        serial=2,
+        validity=DSC_VALIDITY,
+        ca=False,
+    )
+    store = TrustStore(tmp_path)
+    store.add_csca(load_certificate(trusted))
+    strict = validate_dsc(load_certificate(dsc), store, NOW)
+    assert strict.status == "failed" and strict.reason == "dsc-issuer-key-unknown"
+    lenient = validate_dsc(load_certificate(dsc), store, NOW, ChainPolicy(unknown_key_of_known_issuer_fails=False))
+    assert lenient.status == "no-issuer"
