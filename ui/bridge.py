@@ -26,6 +26,7 @@ class FlowBridge(QObject):
         super().__init__(parent)
         self._flow: KioskFlow | None = None
         self._events = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ui-events")
+        self._closed = False
 
     # -- flow → GUI (any thread) ----------------------------------------------------------------------
     def post_view(self, view: FlowView) -> None:
@@ -41,7 +42,7 @@ class FlowBridge(QObject):
 
     def _send(self, event: Callable[[KioskFlow], None]) -> Future[None] | None:
         flow = self._flow
-        if flow is None:
+        if flow is None or self._closed:
             return None
 
         def call() -> None:
@@ -50,7 +51,10 @@ class FlowBridge(QObject):
             except Exception as exc:  # the flow reports its own failures as views; never kill the queue
                 log.warning("flow event failed: %s", type(exc).__name__)
 
-        return self._events.submit(call)
+        try:
+            return self._events.submit(call)
+        except RuntimeError:  # closed meanwhile (shutdown): the event has nowhere to go
+            return None
 
     def card_inserted(self) -> None:
         self._send(lambda f: f.card_inserted())
@@ -80,4 +84,5 @@ class FlowBridge(QObject):
         self._send(apply)
 
     def close(self) -> None:
+        self._closed = True
         self._events.shutdown(wait=True, cancel_futures=False)

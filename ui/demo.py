@@ -16,7 +16,7 @@ from ocr.image import Image, decode_image
 from ui.bridge import FlowBridge
 from ui.camera import CameraScanner
 from ui.i18n import Translator
-from ui.kiosk_window import KioskTimings, KioskWindow
+from ui.kiosk_window import DEFAULT_TIMINGS, KioskTimings, KioskWindow
 
 
 class DemoCamera:
@@ -52,14 +52,13 @@ class DemoKiosk:
     scanner: CameraScanner | None
 
     def close(self) -> None:
-        if self.scanner is not None:
-            self.scanner.stop()
+        self.window.shutdown()
         self.flow.close()
         self.bridge.close()
         self.window.close()
 
 
-def build_demo_kiosk(env: Any, *, language: str = "vi", timings: KioskTimings = KioskTimings(),
+def build_demo_kiosk(env: Any, *, language: str = "vi", timings: KioskTimings = DEFAULT_TIMINGS,
                      camera: bool = True) -> DemoKiosk:
     """``env`` is a started ``DemoEnvironment``. The window gets its own flow over the environment's
     services (so its views reach the bridge); ``camera=False`` leaves the QR out (tests use keys)."""

@@ -42,6 +42,8 @@ class KioskTimings:
     staff_notice_s: float = 30.0
 
 
+DEFAULT_TIMINGS = KioskTimings()
+
 SCREEN_FOR_STATE = {
     FlowState.IDLE: "attract",
     FlowState.WAITING: "key_source",
@@ -61,7 +63,7 @@ _SCANNING = frozenset({FlowState.IDLE, FlowState.WAITING})
 
 class KioskWindow(QMainWindow):
     def __init__(self, bridge: FlowBridge, tr: Translator, *, scanner: CameraScanner | None = None,
-                 timings: KioskTimings = KioskTimings(), on_call_staff: Callable[[], None] | None = None) -> None:
+                 timings: KioskTimings = DEFAULT_TIMINGS, on_call_staff: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.bridge = bridge
         self.translator = tr
@@ -175,6 +177,14 @@ class KioskWindow(QMainWindow):
         self.bridge.idle_timeout()
         self._render()
         self._update_activities()
+
+    def shutdown(self) -> None:
+        """Stop every timer and the camera (before the flow and the bridge are closed)."""
+        for timer in (self._idle_timer, self._failed_timer, self._staff_timer, self._done_timer):
+            timer.stop()
+        self.idle_dialog.stop()
+        if self.scanner is not None:
+            self.scanner.stop()
 
     def visible_texts(self) -> list[str]:
         """Every text the patient can see now (tests, screenshot checks)."""

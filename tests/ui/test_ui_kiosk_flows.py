@@ -21,13 +21,13 @@ from kiosk.flow.reasons import reason
 from nfc.access.keys import CanKey
 from nfc.virtual.faults import FaultPlan
 from ui.demo import DemoKiosk, build_demo_kiosk
-from ui.kiosk_window import KioskTimings
+from ui.kiosk_window import DEFAULT_TIMINGS, KioskTimings
 
 WAIT_MS = 30_000
 
 
 @contextmanager
-def kiosk(qtbot: Any, *, timings: KioskTimings = KioskTimings(), camera: bool = False,
+def kiosk(qtbot: Any, *, timings: KioskTimings = DEFAULT_TIMINGS, camera: bool = False,
           **env_args: Any) -> Iterator[tuple[DemoEnvironment, DemoKiosk]]:
     env_args.setdefault("transport", "memory")
     with DemoEnvironment(**env_args) as env:
@@ -225,7 +225,7 @@ def test_language_toggle_on_failure_screen(qtbot: Any) -> None:
 
 def test_camera_qr_gives_the_key(qtbot: Any) -> None:
     """The demo camera shows the card's QR: frame guidance, QR decode, then the chip read."""
-    with kiosk(qtbot, camera=True) as (env, demo):
+    with kiosk(qtbot, camera=True) as (_env, demo):
         assert demo.camera is not None and demo.scanner is not None
         demo.bridge.card_inserted()
         qtbot.waitUntil(lambda: demo.window.current_screen == "key_source", timeout=WAIT_MS)
