@@ -87,6 +87,9 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30  # idle or slow clients cannot hold a thread forever
     _route = "-"
 
+    def version_string(self) -> str:
+        return self.server_version  # no Python version in the Server header
+
     @property
     def app(self) -> LocalApiServer:
         return cast(_HttpServer, self.server).app
@@ -110,6 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             phrase = "error"
         reason = "method-not-allowed" if code == 501 else "bad-request"
+        self.request_version = "HTTP/1.0"  # an unparsable request line leaves 0.9, which sends no headers
         self._send_error(LocalApiError(reason, BadRequest.hint, status=code, detail=phrase), {})
 
     # -- responses -------------------------------------------------------------------------------
@@ -309,7 +313,7 @@ class LocalApiServer:
         self.access.port = httpd.server_address[1]
         self._httpd = httpd
         self.cards.start()
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="localapi-http", daemon=True)
         self._thread.start()
         log.info("local API listening", extra={"port": self.port})
