@@ -344,6 +344,8 @@ def load_certificate(der: bytes) -> Certificate:
     """Parse a DER certificate. Raises ``ParseError``."""
     try:
         cert = asn1_x509.Certificate.load(bytes(der), strict=True)
+        if bytes(cert["signature_value"].contents)[:1] != b"\x00":
+            raise ParseError("certificate", "signature BIT STRING with unused bits")
         tbs = cert["tbs_certificate"]
         validity = tbs["validity"]
         params = cert["signature_algorithm"]["parameters"]

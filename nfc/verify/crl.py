@@ -56,6 +56,8 @@ def load_crl(der: bytes) -> Crl:
             this_update = parsed.last_update_utc
             next_update = parsed.next_update_utc
         raw = asn1_crl.CertificateList.load(bytes(der))
+        if bytes(raw["signature"].contents)[:1] != b"\x00":
+            raise ParseError("CRL", "signature BIT STRING with unused bits")
         alg = raw["signature_algorithm"]
         params = alg["parameters"]
         tbs = raw["tbs_cert_list"]
