@@ -147,3 +147,25 @@ def test_odd_ins_read_beyond_32767(built_card: VirtualCccd) -> None:
     result = read_card(MemoryConnection(card), CanKey(built_card.citizen.can), plan)
     assert result.files["DG11"].data == dg11
     assert any(ins == 0xB1 for ins, _, _ in card.log)
+
+
+def test_corrupt_file_is_failed_and_the_read_is_not_complete(built_card: VirtualCccd) -> None:
+    files = dict(built_card.content.files)
+    dg13 = bytearray(files[0x010D])
+    dg13[5] = 0x85  # a length byte inside DG13 that now points past the end
+    files[0x010D] = bytes(dg13)
+    card = VirtualCard(CardContent(files, card_access=built_card.content.card_access), built_card.secrets)
+    result = read_card(MemoryConnection(card), CanKey(built_card.citizen.can), NO_CHIP_AUTH)
+    assert result.files["DG13"].status is FileStatus.FAILED
+    assert result.files["DG13"].error and result.files["DG13"].error.startswith("bad-data")
+    assert result.personal_data is None
+    assert not result.complete
+
+
+def test_declared_length_beyond_the_file_is_not_complete(built_card: VirtualCccd) -> None:
+    files = dict(built_card.content.files)
+    files[0x010D] = bytes.fromhex("6D820400") + b"\x30" * 20  # says 1 KiB, holds 20 bytes
+    card = VirtualCard(CardContent(files, card_access=built_card.content.card_access), built_card.secrets)
+    result = read_card(MemoryConnection(card), CanKey(built_card.citizen.can), NO_CHIP_AUTH)
+    assert result.files["DG13"].status is FileStatus.FAILED
+    assert not result.complete
