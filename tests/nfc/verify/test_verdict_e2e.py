@@ -258,3 +258,19 @@ def test_folder_without_sod_fails(tmp_path: Path) -> None:
     (tmp_path / "Datagroup1.bin").write_bytes(b"\x61\x00")
     report = verify_folder(tmp_path)
     assert report.verdict is Verdict.FAILED and report.reason == "sod-missing"
+
+
+@pytest.mark.slow
+def test_every_sod_byte_flip_fails() -> None:
+    """Exhaustive companion of the property test: each byte of EF.SOD, several bit patterns."""
+    files = _files()
+    original = files["SOD"]
+    survivors = []
+    for index in range(len(original)):
+        for xor in (0x01, 0x80, 0xFF):
+            raw = bytearray(original)
+            raw[index] ^= xor
+            report = verify_lds_files({**files, "SOD": bytes(raw)}, trust=_Store())  # type: ignore[arg-type]
+            if report.verdict is not Verdict.FAILED:
+                survivors.append((index, xor))
+    assert survivors == []
