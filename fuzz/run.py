@@ -50,6 +50,9 @@ def run_target(name: str, runs: int, workdir: Path, timeout_s: int, max_time: in
     artifacts = workdir / "artifacts" / name
     corpus.mkdir(parents=True, exist_ok=True)
     artifacts.mkdir(parents=True, exist_ok=True)
+    # start from the valid seeds, so mutation begins inside the parser rather than at its first check
+    for number, seed in enumerate(all_targets()[name].seeds()):
+        (corpus / f"seed-{number}").write_bytes(seed)
     command = [sys.executable, str(_harness(name)), f"-runs={runs}", f"-timeout={timeout_s}",
                "-rss_limit_mb=2048", "-print_final_stats=1", f"-artifact_prefix={artifacts}/", str(corpus)]
     if max_time:
