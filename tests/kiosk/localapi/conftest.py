@@ -206,3 +206,13 @@ def personal_strings(env: DemoEnvironment) -> list[str]:
     citizen = env.citizen
     return [citizen.id_number, citizen.can, citizen.full_name, citizen.place_of_residence,
             citizen.date_of_birth.strftime("%d/%m/%Y")]
+
+
+@pytest.fixture
+def client_class() -> type[ApiClient]:
+    return ApiClient
+
+
+@pytest.fixture
+def consent_class() -> type[FakeConsent]:
+    return FakeConsent
