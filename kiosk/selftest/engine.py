@@ -165,6 +165,7 @@ GENERIC_TIMEOUT_HINT = Hint(
     "Kiểm tra bị treo quá thời gian cho phép. Kiểm tra cáp và nguồn của thiết bị, rồi chạy lại selftest.",
     "The check hung past its time limit. Check the device's cable and power, then run the self-test again.",
 )
+TYPED_ERROR_VI = "Thiết bị hoặc dịch vụ báo lỗi ({reason}). Làm theo hướng dẫn (tiếng Anh) hoặc gọi IT."
 CRASH_HINT = Hint(
     "Lỗi phần mềm trong bước kiểm tra. Gửi kết quả `cccd-kiosk selftest --json` cho bộ phận IT.",
     "Software error in this check. Send the `cccd-kiosk selftest --json` output to IT.",
@@ -232,7 +233,8 @@ def _run_one(check: Check, context: SelftestContext) -> Outcome:
     if isinstance(answer, BaseException):
         reason = getattr(answer, "reason", type(answer).__name__)
         hint_text = getattr(answer, "hint", None)
-        hint = Hint(CRASH_HINT.vi, str(hint_text)) if isinstance(hint_text, str) else CRASH_HINT
+        # a typed error (nfc/ocr/kiosk) carries its own English hint; anything else is our bug
+        hint = Hint(TYPED_ERROR_VI.format(reason=reason), hint_text) if isinstance(hint_text, str) else CRASH_HINT
         return fail(f"check raised {type(answer).__name__} ({reason})", hint)
     return answer
 

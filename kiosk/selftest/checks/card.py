@@ -98,7 +98,12 @@ def check_card_present(context: SelftestContext) -> Outcome:
 
     reader = context.fact(READER)
     if context.options.virtual_card and context.fact(VIRTUAL) is None:
-        _insert_virtual_card(context, reader)
+        try:
+            _insert_virtual_card(context, reader)
+        except ConnectionError:
+            from kiosk.selftest.checks.pcsc import NO_VPCD_HINT
+
+            return fail("the virtual card could not be inserted (vpcd not listening)", NO_VPCD_HINT)
     try:
         found = wait_for_card(reader, timeout=context.options.card_timeout_s)
     except NoCardError:

@@ -105,3 +105,14 @@ def test_cleanups_run_after_the_last_check() -> None:
     ctx.cleanups.append(lambda: done.append("cleaned"))
     run_checks([constant("a", ok())], ctx)
     assert done == ["cleaned"]
+
+
+def test_a_typed_error_keeps_its_own_hint() -> None:
+    from nfc.errors import NoCardError
+
+    def no_card(_ctx: SelftestContext) -> object:
+        raise NoCardError("no card within 5 s")
+
+    result = run_checks([Check("card", "Card", no_card)], context()).result("card")  # type: ignore[arg-type]
+    assert result.result is Result.FAIL and "no-card" in result.detail
+    assert result.hint is not None and result.hint.en == NoCardError.hint and "no-card" in result.hint.vi
