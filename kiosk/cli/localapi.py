@@ -38,6 +38,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--origin", action="append", default=[], metavar="ORIGIN",
                         help="an allowed HIS page origin, e.g. https://his.benhvien.vn (repeat for more)")
     parser.add_argument("--demo", action="store_true", help="serve the virtual CCCD (pcscd + vpcd when available)")
+    parser.add_argument("--transport", choices=("auto", "pcscd", "memory"), default="auto",
+                        help="with --demo: pcscd + vpcd when they can run here (auto), or in-process (memory)")
     parser.add_argument("--reader", help="PC/SC reader name (default: any reader)")
     parser.add_argument("--data-dir", type=Path,
                         help="where the pairing token (and trust/) live (default $CCCD_KIOSK_DATA_DIR or "
@@ -97,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             if args.demo:
                 from kiosk.demo import VIRTUAL_READER, DemoEnvironment
 
-                env = stack.enter_context(DemoEnvironment(transport="auto"))
+                env = stack.enter_context(DemoEnvironment(transport=args.transport))
                 print(f"demo: {env.transport_note}", file=sys.stderr)
                 data_dir = args.data_dir or env.data_dir
                 trust_dir = env.data_dir / "trust"
