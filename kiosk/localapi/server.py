@@ -13,6 +13,7 @@ import http
 import json
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
@@ -173,8 +174,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(error, cors)
         except (TimeoutError, BrokenPipeError, ConnectionResetError):
             pass
-        except Exception:
-            log.error("local API: internal error", exc_info=True)
+        except Exception as exc:
+            # frames only: an exception's message could quote card data, its code lines cannot
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("local API: internal error %s\n%s", type(exc).__name__, frames)
             self._send_error(LocalApiError("internal-error", status=500, detail="internal error"), cors)
 
     @staticmethod

@@ -276,14 +276,18 @@ def test_one_read_at_a_time(api: Any) -> None:
     assert first["answer"].status == 200
 
 
-def test_an_internal_error_is_500_without_a_stack_trace(api: Any, pii: list[str]) -> None:
+def test_an_internal_error_is_500_without_a_stack_trace(api: Any, pii: list[str],
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     api.factory.fail = RuntimeError(f"boom {api.env.citizen.id_number}")
     answer = api.client.get("/v1/card?timeout=2")
     assert answer.status == 500
     assert answer.json()["error"] == "internal-error"
     assert "Traceback" not in answer.text and "boom" not in answer.text
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "RuntimeError" in logged  # the log says what broke, and where
     for value in pii:
-        assert value not in answer.text
+        assert value not in answer.text and value not in logged
 
 
 @pytest.mark.parametrize(("method", "path", "status", "reason"), [
