@@ -33,6 +33,10 @@ class ChainPolicy:
     #: True (default) → failed "dsc-issuer-key-unknown": an altered or forged DSC looks exactly like
     #: this. False → issuer-unknown, for a store that may lag behind a CSCA key rollover.
     unknown_key_of_known_issuer_fails: bool = True
+    #: when the DSC must be valid: "now" (the time of the check; ICAO DSC validity covers the
+    #: documents it signed) or "signing-time" (the SOD's signingTime, for issuers whose DSC validity
+    #: ends before their documents do, e.g. lifetime cards)
+    dsc_validity: str = "now"
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,17 @@ DEFAULT_POLICY = ChainPolicy()
 
 
 def validate_dsc(
-    dsc: Certificate, source: IssuerSource, now: datetime, policy: ChainPolicy = DEFAULT_POLICY
+    dsc: Certificate,
+    source: IssuerSource,
+    now: datetime,
+    policy: ChainPolicy = DEFAULT_POLICY,
+    *,
+    signed_at: datetime | None = None,
 ) -> ChainResult:
     path = [dsc.subject]
-    if not dsc.valid_at(now):
-        reason = "dsc-expired" if now > dsc.not_after else "dsc-not-yet-valid"
+    when = signed_at if policy.dsc_validity == "signing-time" and signed_at is not None else now
+    if not dsc.valid_at(when):
+        reason = "dsc-expired" if when > dsc.not_after else "dsc-not-yet-valid"
     elif dsc.key_usage and "digital_signature" not in dsc.key_usage:
         reason = "dsc-key-usage"
     else:

@@ -212,7 +212,7 @@ def verify_sod(
             )
         )
     else:
-        chain = validate_dsc(dsc, trust, now, policy)
+        chain = validate_dsc(dsc, trust, now, policy, signed_at=sod.signing_time)
         status = {"chained": StepStatus.PASSED, "failed": StepStatus.FAILED}.get(chain.status, StepStatus.NOT_CHECKED)
         detail = f"revocation: {chain.revocation}"
         steps.append(

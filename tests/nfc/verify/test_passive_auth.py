@@ -151,3 +151,15 @@ def test_signing_time_outside_dsc_validity_fails() -> None:
     late = parse_sod(build_sod(GROUPS, pki.dsc, pki.dsc_key, signing_time=datetime(2041, 1, 1, tzinfo=UTC)))
     result = verify_sod(late, GROUPS, None, NOW)
     assert result.signature_ok and result.reason == "sod-signed-outside-dsc-validity" and not result.ok
+
+
+def test_dsc_validity_at_signing_time_policy(tmp_path: Path) -> None:
+    from nfc.verify.chain import ChainPolicy
+
+    pki = generate_pki("ec-p256")
+    store = TrustStore(tmp_path)
+    store.add_csca(load_certificate(pki.csca))
+    later = datetime(2041, 1, 1, tzinfo=UTC)  # DSC expired, CSCA still valid; SOD signed 2025
+    policy = ChainPolicy(dsc_validity="signing-time")
+    result = verify_sod(parse_sod(pki.build_sod(GROUPS)), GROUPS, store, later, policy=policy)
+    assert result.chained, result.chain
