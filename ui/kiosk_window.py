@@ -98,6 +98,8 @@ class KioskWindow(QMainWindow):
         bottom.addWidget(self.staff_button)
         central = QWidget()
         layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(6)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         layout.addLayout(bottom)
@@ -213,7 +215,6 @@ class KioskWindow(QMainWindow):
         failure = s["failure"]
         assert isinstance(failure, FailureScreen)
         failure.retry.connect(self._cancel)
-        failure.call_staff.connect(self.call_staff)
         ticket = s["ticket"]
         assert isinstance(ticket, TicketScreen)
         ticket.done.connect(self._ticket_done)

@@ -24,6 +24,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -319,7 +320,10 @@ class StaffWindow(QMainWindow):
             copy = QPushButton(tr("staffwin.copy"))
             copy.clicked.connect(lambda *_, v=value: self.copy(v))
             self.table.setCellWidget(i, 2, copy)
-        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.verification.setPlainText(_verification_text(shown.document, tr))
 
     def copy(self, text: str) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QMainWindow,
     QPushButton,
     QTableWidget,
@@ -130,7 +131,11 @@ class TechnicianWindow(QMainWindow):
                 if column == 1:
                     cell.setForeground(QColor(_COLOURS[item.result.value]))
                 self.table.setItem(row, column, cell)
-        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (3, 4):  # detail and hint wrap in the remaining width
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
 
 

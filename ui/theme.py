@@ -8,7 +8,7 @@ from PySide6.QtGui import QFont, QGuiApplication
 BODY_PT = 24
 BUTTON_PT = 24
 TITLE_PT = 34
-NUMBER_PT = 110
+NUMBER_PT = 88
 SMALL_PT = 20  # staff/technician desktop windows only (not the patient kiosk)
 TOUCH_MM = 15.0
 FONT_FAMILY = "DejaVu Sans"  # full Vietnamese coverage; installed with fontconfig on the kiosk image
@@ -52,6 +52,7 @@ def kiosk_stylesheet() -> str:
     t = touch_px()
     return f"""
     QWidget {{ background: {PAPER}; color: {INK}; font-family: "{FONT_FAMILY}"; font-size: {BODY_PT}pt; }}
+    QLabel {{ padding-top: 8px; }}  /* room for stacked Vietnamese marks (Ễ, Ấ) above the font's ascent */
     QLabel#title {{ font-size: {TITLE_PT}pt; font-weight: bold; }}
     QLabel#number {{ font-size: {NUMBER_PT}pt; font-weight: bold; color: {PRIMARY}; }}
     QLabel#notice {{ background: {WARN_BG}; color: {WARN_INK}; padding: 8px; border-radius: 6px; }}

@@ -126,8 +126,11 @@ class Keypad(QWidget):
             if key == "OK":
                 self.ok_button = widget
             grid.addWidget(widget, i // 3, i % 3)
+        self.extra_row = QHBoxLayout()
+        self.extra_row.addWidget(self.display, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.display)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.extra_row)
         layout.addLayout(grid)
         self._digits = ""
         self._refresh()

@@ -117,7 +117,7 @@ def test_cloned_card_goes_to_staff(qtbot: Any) -> None:
         tap(env, demo)
         _assert_failure(qtbot, demo, "clone-suspected")
         screen: Any = demo.window.screens["failure"]
-        assert screen.staff_button.isVisibleTo(demo.window)
+        assert demo.window.staff_button.isVisibleTo(demo.window)
         assert screen.staff_alerted.isVisibleTo(demo.window)
 
 

@@ -22,6 +22,7 @@ class AttractScreen(Screen):
         self.step2 = label()
         self.digits_button = button(name="secondary", on_click=self.type_digits.emit)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.illustration, 1)
         layout.addWidget(self.step1)

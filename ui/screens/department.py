@@ -26,6 +26,7 @@ class DepartmentScreen(Screen):
         self.grid = QGridLayout(self.grid_holder)
         self.cancel_button = button(name="secondary", on_click=self.cancel.emit)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.name)
         layout.addWidget(self.grid_holder)

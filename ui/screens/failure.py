@@ -15,7 +15,6 @@ from ui.widgets import Row, button, label
 class FailureScreen(Screen):
     retry = Signal()
     type_digits = Signal()
-    call_staff = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -25,14 +24,15 @@ class FailureScreen(Screen):
         self.staff_alerted = label(name="notice")
         self.retry_button = button(on_click=self.retry.emit)
         self.digits_button = button(name="secondary", on_click=self.type_digits.emit)
-        self.staff_button = button(name="staff", on_click=self.call_staff.emit)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.reason)
         layout.addWidget(self.next_step)
         layout.addWidget(self.staff_alerted)
         layout.addStretch(1)
-        layout.addWidget(Row(self.retry_button, self.digits_button, self.staff_button))
+        # "call staff" is in the window's bottom bar on every screen, this one included
+        layout.addWidget(Row(self.retry_button, self.digits_button))
 
     def update_view(self, view: FlowView, tr: Translator) -> None:
         why = view.failure
@@ -45,8 +45,6 @@ class FailureScreen(Screen):
         self.retry_button.setText(tr("failure.retry"))
         self.digits_button.setText(tr("attract.type_digits"))
         self.digits_button.setVisible(step is NextStep.OTHER_KEY)
-        self.staff_button.setText(tr("failure.go_to_desk"))
-        self.staff_button.setVisible(step is NextStep.STAFF)
 
     def wipe(self) -> None:
         self.reason.clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from ui import theme
@@ -18,7 +18,9 @@ class IdleDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("idle")
         self.setModal(True)
+        self.setWindowFlags(Qt.WindowType.Dialog | Qt.WindowType.FramelessWindowHint)  # kiosk: no title bar
         self.setStyleSheet(theme.kiosk_stylesheet())
+        self.setMinimumWidth(720)
         self._tr = tr
         self._total = seconds
         self._left = seconds

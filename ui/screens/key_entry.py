@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QVBoxLayout
 from kiosk.flow.machine import FlowView
 from ui.i18n import Translator
 from ui.screens import Screen
-from ui.widgets import Keypad, Row, button, label
+from ui.widgets import Keypad, button, label
 
 
 class KeyEntryScreen(Screen):
@@ -23,10 +23,11 @@ class KeyEntryScreen(Screen):
         self.keypad.submitted.connect(self.submitted.emit)
         self.cancel_button = button(name="secondary", on_click=self.cancel.emit)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.help)
         layout.addWidget(self.keypad, 1)
-        layout.addWidget(Row(self.cancel_button))
+        self.keypad.extra_row.addWidget(self.cancel_button)  # beside the digits: the screen stays short
 
     def update_view(self, view: FlowView, tr: Translator) -> None:
         self.title.setText(tr("entry.title"))

@@ -26,10 +26,12 @@ class KeySourceScreen(Screen):
         self.digits_button = button(name="secondary", on_click=self.type_digits.emit)
         self.cancel_button = button(name="secondary", on_click=self.cancel.emit)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.illustration, 1)
         layout.addWidget(self.instruction)
         layout.addWidget(self.guidance)
+        layout.addStretch(1)
         layout.addWidget(Row(self.digits_button, self.cancel_button))
         self._guidance_code = ""
 

@@ -20,6 +20,7 @@ class ProgressScreen(Screen):
         self.bar.setRange(0, 100)
         self.bar.setTextVisible(False)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.hold)
         layout.addWidget(self.steps, 1)

@@ -8,7 +8,7 @@ from kiosk.flow.machine import STEPS, FlowView
 from kiosk.flow.reasons import reason
 from ui.i18n import Translator
 from ui.screens import Screen
-from ui.widgets import PhotoLabel, StepList, label
+from ui.widgets import PhotoLabel, label
 
 
 class ResultScreen(Screen):
@@ -21,7 +21,7 @@ class ResultScreen(Screen):
         self.insurance_caption = label(name="muted")
         self.insurance = label()
         self.notices = label(name="notice")
-        self.steps = StepList(STEPS)
+        self.step = label(name="muted")
         self.bar = QProgressBar()
         self.bar.setRange(0, 100)
         self.bar.setTextVisible(False)
@@ -35,10 +35,12 @@ class ResultScreen(Screen):
         holder.setLayout(details)
         top.addWidget(holder, 1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addLayout(top)
         layout.addWidget(self.notices)
-        layout.addWidget(self.steps, 1)
+        layout.addStretch(1)
+        layout.addWidget(self.step)
         layout.addWidget(self.bar)
 
     def update_view(self, view: FlowView, tr: Translator) -> None:
@@ -58,7 +60,8 @@ class ResultScreen(Screen):
         notices = [tr.pick(n.vi, n.en) for n in view.notices if n.code != view.insurance]
         self.notices.setText("\n".join(notices))
         self.notices.setVisible(bool(notices))
-        self.steps.show_step(view.step or "insurance", tr)
+        step = view.step if view.step in STEPS else "insurance"
+        self.step.setText(f"{STEPS.index(step) + 1}/{len(STEPS)}  {tr('step.' + step)}…")
         self.bar.setValue(round(view.progress * 100))
 
     def wipe(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.flow.machine import FlowView
 from ui.i18n import Translator
@@ -19,16 +19,28 @@ class TicketScreen(Screen):
         self.title = label(name="title", center=True)
         self.caption = label(center=True)
         self.number = label(name="number", center=True, wrap=False)
-        self.where = label(center=True)
-        self.printed = label(center=True)
+        self.number.setMinimumWidth(260)
+        self.where = label(name="title")
+        self.printed = label()
         self.notices = label(name="notice")
-        self.countdown = label(name="muted", center=True)
         self.done_button = button(on_click=self.done.emit)
         layout = QVBoxLayout(self)
-        for widget in (self.title, self.caption, self.number, self.where, self.printed, self.notices):
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        # number on the left, where to go on the right: the screen keeps room for notices
+        where = QVBoxLayout()
+        where.addStretch(1)
+        where.addWidget(self.where)
+        where.addWidget(self.printed)
+        where.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.number)
+        row.addLayout(where, 1)
+        for widget in (self.title, self.caption):
             layout.addWidget(widget)
+        layout.addLayout(row)
+        layout.addWidget(self.notices)
         layout.addStretch(1)
-        layout.addWidget(self.countdown)
         layout.addWidget(Row(self.done_button))
         self._seconds_left = 0
 
@@ -54,8 +66,9 @@ class TicketScreen(Screen):
             lines.append(tr("ticket.staff_confirmation"))
         self.notices.setText("\n".join(lines))
         self.notices.setVisible(bool(lines))
-        self.countdown.setText(tr("ticket.reset_in", seconds=self._seconds_left) if self._seconds_left else "")
-        self.done_button.setText(tr("ticket.done"))
+        # the countdown rides on the button: one line less on a full screen
+        self.done_button.setText(tr("ticket.reset_in", seconds=self._seconds_left) if self._seconds_left
+                                 else tr("ticket.done"))
 
     def wipe(self) -> None:
         for widget in (self.number, self.where, self.printed, self.notices):
