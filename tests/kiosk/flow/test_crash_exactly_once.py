@@ -116,7 +116,7 @@ def _run_until_killed(args: list[str], rng: random.Random, *, kill: bool) -> tup
 
 
 @pytest.mark.parametrize(("patients", "max_kills"), [
-    (200, 12),
+    (200, 10),
     pytest.param(600, 60, marks=pytest.mark.slow),
 ])
 def test_kill_minus_nine_during_checkins_with_his_flapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
