@@ -136,3 +136,17 @@ def test_idle_filter_sees_touches_and_keys(qtbot: Any) -> None:
 def test_catalog_files_are_valid_json() -> None:
     for name in ("vi.json", "en.json"):
         assert isinstance(json.loads((UI / "i18n" / name).read_text(encoding="utf-8")), dict)
+
+
+def test_systemd_unit_supervises_with_the_watchdog() -> None:
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(UI.parent / "deploy" / "cccd-kiosk.service", encoding="utf-8")
+    service = unit["Service"]
+    assert service["Type"] == "notify"
+    assert 20 <= int(service["WatchdogSec"]) <= 60
+    assert service["Restart"] == "always"
+    assert "cccd-kiosk run" in service["ExecStart"]
+    assert "WATCHDOG_PID" in service["ExecStart"] and service["NotifyAccess"] == "all"

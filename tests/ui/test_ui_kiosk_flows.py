@@ -234,3 +234,34 @@ def test_camera_qr_gives_the_key(qtbot: Any) -> None:
         demo.camera.show_card()
         wait_state(qtbot, demo, FlowState.DONE)
         assert not demo.scanner.running or demo.window.view.key_present
+
+
+def test_no_card_or_network_io_on_the_gui_thread(qtbot: Any) -> None:
+    """The card connection, the flow events and the camera all run off the GUI thread."""
+    import threading
+
+    threads: list[str] = []
+    with kiosk(qtbot, camera=True) as (env, demo):
+        assert env.wiring is not None
+        services = env.wiring.services
+        original = services.open_connection
+
+        def open_connection() -> Any:
+            threads.append(threading.current_thread().name)
+            return original()
+
+        services.open_connection = open_connection
+        original_inserted = demo.flow.card_inserted
+
+        def card_inserted() -> None:
+            threads.append(threading.current_thread().name)
+            original_inserted()
+
+        demo.flow.card_inserted = card_inserted  # type: ignore[method-assign]
+        assert demo.camera is not None
+        demo.camera.show_card()
+        qtbot.waitUntil(lambda: demo.window.view.key_present, timeout=WAIT_MS)
+        demo.bridge.card_inserted()
+        wait_state(qtbot, demo, FlowState.DONE)
+    assert len(threads) == 2
+    assert threading.main_thread().name not in threads
