@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -30,6 +31,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the JSON document (docs/card-read-json.md)")
     parser.add_argument("--photo", type=Path, help="write the face image to this file")
     parser.add_argument("--no-face", action="store_true", help="skip DG2 (faster; no photo)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="kiosk data folder holding the trust store "
+                        "(default: $CCCD_KIOSK_DATA_DIR or ~/.local/share/cccd-kiosk)")
+    parser.add_argument("--no-verify", action="store_true", help="skip Passive Authentication and the verdict")
     parser.add_argument("--extended-length", action="store_true",
                         help="the reader supports extended-length APDUs (normally from its hardware profile)")
     parser.set_defaults(handler=run)
@@ -69,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
             result = read_card(connection, key, ReadPlan(read_face=not args.no_face), progress=progress)
     except NfcError as exc:
         return report_error(exc)
+    if not args.no_verify:
+        result = dataclasses.replace(result, verification=_verify(result, key, args.data_dir))
     document = card_read_to_json(result)
     if args.photo and result.faces:
         args.photo.write_bytes(result.faces[0].data)
@@ -77,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_human(document)
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
+
+
+def _verify(result: Any, key: AccessKey, data_dir: Path | None) -> Any:
+    from nfc.verify.card import verify_card_read
+    from nfc.verify.trust import TrustStore, default_directory
+
+    directory = data_dir / "trust" if data_dir is not None else default_directory()
+    return verify_card_read(result, TrustStore(directory), key=key)
 
 
 def print_human(document: dict[str, Any]) -> None:
@@ -105,4 +120,5 @@ def print_human(document: dict[str, Any]) -> None:
           f"{document['timings_ms'].get('total', 0):.0f} ms; complete: {document['complete']}")
     verification = document.get("verification")
     if verification:
-        print(f"Verdict: {verification.get('verdict')}")
+        reason = f" ({verification['reason']})" if verification.get("reason") else ""
+        print(f"Verdict: {verification.get('verdict')}{reason}")

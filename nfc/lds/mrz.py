@@ -191,7 +191,7 @@ def to_mrz_name(vietnamese_name: str) -> str:
     anything else outside A-Z dropped (9303-3 §6)."""
     text = vietnamese_name.replace("Đ", "D").replace("đ", "d")
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).upper()
-    text = re.sub(r"[\s\-]+", " ", text)
+    text = re.sub(r"[\s\-<]+", " ", text)  # '<' too, so an already transliterated name stays as it is
     text = re.sub(r"[^A-Z ]", "", text)
     return "<".join(text.split())
 

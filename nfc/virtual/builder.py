@@ -24,7 +24,7 @@ from nfc.lds.dg2 import build_dg2
 from nfc.lds.dg13 import VietnamPersonalData, build_dg13
 from nfc.lds.dg14 import build_dg14
 from nfc.lds.dg15 import build_dg15
-from nfc.lds.mrz import format_cccd_td1, to_mrz_name
+from nfc.lds.mrz import format_cccd_td1
 from nfc.lds.security_infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
@@ -74,7 +74,7 @@ class Citizen:
     def mrz_lines(self) -> tuple[str, str, str]:
         surname, _, given = self.full_name.partition(" ")
         dob, doe = self.mrz_dates
-        return format_cccd_td1(self.id_number, dob, self.sex, doe, to_mrz_name(surname), to_mrz_name(given))
+        return format_cccd_td1(self.id_number, dob, self.sex, doe, surname, given)
 
     def personal_data(self) -> VietnamPersonalData:
         def printed(d: date) -> str:

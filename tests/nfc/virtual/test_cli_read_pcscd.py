@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from nfc.virtual.vpcd import VpcdBridge
 
 pytestmark = pytest.mark.pcscd
 READER = "Virtual PCD 00 00"
+DATA_DIR = tempfile.mkdtemp(prefix="cccd-read-test-")
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +34,9 @@ def inserted(pcscd_stack: PcscdStack) -> Iterator[VirtualCccd]:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "CCCD_KIOSK_DATA_DIR": DATA_DIR}
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True, text=True, timeout=60,
+                          env=env)
 
 
 def check_document(document: dict, built: VirtualCccd) -> None:
@@ -46,6 +51,8 @@ def check_document(document: dict, built: VirtualCccd) -> None:
     assert document["photo"]["sha256"] == hashlib.sha256(
         __import__("nfc.lds.dg2", fromlist=["parse_dg2"]).parse_dg2(built.file("DG2"))[0].data).hexdigest()
     assert document["apdu_count"] > 0
+    # the test CSCA is not in the (empty) trust store: signature, hashes and chip are fine, issuer unknown
+    assert document["verification"]["verdict"] == "issuer-unknown"
 
 
 def test_read_with_can_uses_pace(inserted: VirtualCccd) -> None:
