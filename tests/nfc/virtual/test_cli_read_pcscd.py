@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 
 import pytest
