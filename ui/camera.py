@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from nfc.access.keys import AccessKey, CanKey, MrzKey
+from nfc.errors import NfcError
 from ocr.camera import FrameSource, ScanEvent, scan
 from ocr.image import Image
 from ocr.qr import QrResult
@@ -25,7 +26,15 @@ def qr_payload(qr: QrResult) -> str:
 
 
 def key_from_event(event: ScanEvent) -> tuple[AccessKey, str | None] | None:
-    """The access key a scan result gives, with the QR text when it came from the QR."""
+    """The access key a scan result gives, with the QR text when it came from the QR (None if the
+    reading does not make a valid key: the loop goes on)."""
+    try:
+        return _key_from_event(event)
+    except NfcError:
+        return None
+
+
+def _key_from_event(event: ScanEvent) -> tuple[AccessKey, str | None] | None:
     if event.qr is not None:
         return CanKey(event.qr.can), qr_payload(event.qr)
     if event.mrz is not None:

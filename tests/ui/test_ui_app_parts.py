@@ -150,3 +150,14 @@ def test_systemd_unit_supervises_with_the_watchdog() -> None:
     assert service["Restart"] == "always"
     assert "cccd-kiosk run" in service["ExecStart"]
     assert "WATCHDOG_PID" in service["ExecStart"] and service["NotifyAccess"] == "all"
+
+
+def test_language_toggle_on_every_sample_screen(qtbot: Any) -> None:
+    window = _window(qtbot)
+    for view in SAMPLE_VIEWS:
+        window.translator.set_language("vi")
+        window.show_view(view)
+        before = [t for t in window.visible_texts() if t != view.masked_name]
+        window.language_button.click()
+        after = window.visible_texts()
+        assert not [t for t in before if t in after], view.state
