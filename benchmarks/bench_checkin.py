@@ -382,7 +382,9 @@ def main() -> int:
     }
     report["cpus"] = _cpus()
     print(json.dumps(report, ensure_ascii=False))
-    return 0 if report["tap_to_ticket"]["meets_target"] and variants["sequential"]["meets_target"] else 1
+    # exit 0 even when a target is missed: scripts/bench replaces the output of a failing script, and the
+    # figures (with their meets_target flags) are the point
+    return 0
 
 
 def _cpus() -> int:
