@@ -59,7 +59,9 @@ class MrzReader:
         gray = to_gray(fit(image))
         best: Reading | None = None
         best_score = -1.0
-        for cand in find_candidates(gray)[:MAX_CANDIDATES]:
+        # half resolution first (fast); full resolution only when that found nothing valid (small print)
+        candidates = (c for reduce in (True, False) for c in find_candidates(gray, reduce)[:MAX_CANDIDATES])
+        for cand in candidates:
             for fmt in formats_for(cand):
                 per_line = extract_cells(gray, cand, fmt)
                 if per_line is None:

@@ -118,9 +118,10 @@ def _bands(mask: Gray, close_w: int) -> list[tuple[float, float, float, float]]:
     return [(x0, x1, yc, th) for x0, x1, yc, th in merged if x1 - x0 >= 60 and x1 - x0 >= 10 * th]
 
 
-def find_lines(gray: Gray) -> list[TextLine]:
-    """Text bands in ``gray`` (full-resolution coordinates), found at half resolution after deskewing."""
-    small = cv2.pyrDown(gray) if min(gray.shape) >= 200 else gray
+def find_lines(gray: Gray, reduce: bool = True) -> list[TextLine]:
+    """Text bands in ``gray`` (full-resolution coordinates), found after deskewing at half resolution
+    (``reduce``) or at full resolution (small print)."""
+    small = cv2.pyrDown(gray) if reduce and min(gray.shape) >= 200 else gray
     f = gray.shape[1] / small.shape[1]
     mask = _ink_mask(small)
     if mask is None:
@@ -172,9 +173,9 @@ def _compatible(a: TextLine, b: TextLine) -> float | None:
     return perp
 
 
-def find_candidates(gray: Gray) -> list[Candidate]:
+def find_candidates(gray: Gray, reduce: bool = True) -> list[Candidate]:
     """MRZ blocks (lines ordered top to bottom), best first."""
-    lines = find_lines(gray)
+    lines = find_lines(gray, reduce)
     cands: list[Candidate] = []
     seen: set[tuple[int, ...]] = set()
     for i in range(len(lines)):

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ocr.mrz.checks import is_valid
+from ocr.mrz.countries import CODES
 
 #: classifier classes, in model output order
 CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
@@ -36,8 +37,10 @@ CONFUSABLE = {
 }
 
 FORMATS: dict[str, tuple[int, int]] = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2, 44)}
-#: minimum probability (within the field alphabet) for a character to count as read
+#: minimum probability (within the field alphabet) for a character to count as read; characters that no
+#: check digit covers (document code, states, sex, name) need more, since nothing else catches a misread
 MIN_CONFIDENCE = 0.55
+MIN_CONFIDENCE_UNCHECKED = 0.8
 
 Probs = npt.NDArray[np.float32]
 
@@ -219,12 +222,30 @@ def evaluate(fmt: str, lines: tuple[str, ...], confs: list[list[float]] | None =
         confidence[f"check_{name}"] = _span_conf(confs, digit)
     cccd = fmt == "TD1-CCCD"
     structural = _structure_ok(layout, lines)
+    checks["issuing_state"] = fields["issuing_state"] in CODES
+    checks["nationality"] = fields["nationality"] in CODES
+    covered = _covered(layout)
+    sure = all(c >= (MIN_CONFIDENCE if cov else MIN_CONFIDENCE_UNCHECKED)
+               for line_conf, line_cov in zip(confs, covered, strict=True)
+               for c, cov in zip(line_conf, line_cov, strict=True))
     if cccd:
         checks["cccd_document_number"] = fields["document_number"] == fields["id_number"][3:]
         fields["can"] = fields["id_number"][-6:]
     _long_document_number(layout.fmt, lines, fields, checks)
-    valid = structural and all(checks.values()) and min(confidence.values()) >= MIN_CONFIDENCE
+    fields["surname"], fields["given_names"] = split_name(fields["name"])
+    valid = structural and all(checks.values()) and sure
     return MrzResult(layout.fmt, lines, valid, fields, checks, confidence, cccd)
+
+
+def _covered(layout: Layout) -> list[list[bool]]:
+    """Per position: is it inside some check-digit span (or a check digit itself)?"""
+    n_lines, n_chars = FORMATS[layout.fmt]
+    cov = [[False] * n_chars for _ in range(n_lines)]
+    for spans, digit in layout.checks.values():
+        for span in (*spans, digit):
+            for i in range(span.start, span.end):
+                cov[span.line][i] = True
+    return cov
 
 
 def _structure_ok(layout: Layout, lines: tuple[str, ...]) -> bool:

@@ -42,27 +42,43 @@ def cells(strip: Gray, n: int) -> tuple[npt.NDArray[np.float32], float] | None:
         return None
     heights = np.array([b[3] for b in boxes], np.float32)
     cap = float(np.median(heights))
-    tops = np.array([b[1] for b in boxes], np.float32)
-    # glyphs of normal height decide the vertical extent
-    normal = np.abs(heights - cap) < 0.25 * cap
-    y0 = float(np.median(tops[normal])) if normal.any() else float(np.median(tops))
-    y1 = y0 + cap
-    boxes.sort()
-    first, last = boxes[0], max(boxes, key=lambda b: b[0] + b[2])
-    c0 = first[0] + first[2] / 2
+    # the grid hangs on the glyphs: ignore specks and smears (card edges, guilloche bits, merged glyphs)
+    glyphs = sorted(b for b in boxes if abs(b[3] - cap) < 0.35 * cap and b[2] < 1.5 * cap)
+    if len(glyphs) < n // 3:
+        return None
+    cx = np.array([b[0] + b[2] / 2 for b in glyphs], np.float64)
+    cy = np.array([b[1] + b[3] / 2 for b in glyphs], np.float64)
+    c0 = float(cx[0])
+    last = max(glyphs, key=lambda b: b[0] + b[2])
     c1 = last[0] + last[2] / 2
     if c1 <= c0:
         return None
     pitch = (c1 - c0) / (n - 1)
     if pitch < 3:
         return None
-    margin_y = 0.12 * cap
-    top, bottom = y0 - margin_y, y1 + margin_y
+    idx = np.arange(n, dtype=np.float64)
+    xs = c0 + pitch * idx
+    ys = np.full(n, float(np.median(cy)))
+    # perspective makes the pitch drift along the line: refit the grid (x quadratic, y linear in the
+    # character index) to the glyphs that sit close to a grid position
+    for _ in range(2):
+        pos = np.interp(cx, xs, idx)
+        k = np.clip(np.round(pos), 0, n - 1)
+        near = np.abs(pos - k) < 0.3
+        if near.sum() < max(6, n // 4) or np.ptp(k[near]) < n / 2:
+            break
+        xs = np.polyval(np.polyfit(k[near], cx[near], 2), idx)
+        ys = np.polyval(np.polyfit(k[near], cy[near], 1), idx)
+    steps = np.gradient(xs)
+    if steps.min() < 3 or steps.max() > 1.6 * steps.min():
+        return None
+    pitch = float(np.median(steps))
     out = np.empty((n, CELL, CELL), np.float32)
+    half_h = 0.5 * cap + 0.12 * cap
+    dst = np.array([[0, 0], [CELL, 0], [0, CELL]], np.float32)
     for i in range(n):
-        cx = c0 + i * pitch
-        src = np.array([[cx - pitch / 2, top], [cx + pitch / 2, top], [cx - pitch / 2, bottom]], np.float32)
-        dst = np.array([[0, 0], [CELL, 0], [0, CELL]], np.float32)
+        x, y, w = float(xs[i]), float(ys[i]), float(steps[i]) / 2
+        src = np.array([[x - w, y - half_h], [x + w, y - half_h], [x - w, y + half_h]], np.float32)
         m = cv2.getAffineTransform(src, dst)
         out[i] = cv2.warpAffine(ink, m, (CELL, CELL), flags=cv2.INTER_AREA, borderValue=0.0)
     return out, pitch / cap
