@@ -86,7 +86,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     configure_logging("INFO", json_format=False)
     stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
     with ExitStack() as stack:
+        # handlers first: a stop request during start-up still ends in an orderly shutdown
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            stack.callback(signal.signal, sig, signal.signal(sig, on_signal))
         try:
             key: AccessKey | None = None
             if args.can:
@@ -134,16 +141,8 @@ def run(args: argparse.Namespace) -> int:
             print("No staff key: HIS pages must send one (POST /v1/card), or restart with --can/--mrz.",
                   flush=True)
 
-        def on_signal(signum: int, frame: object) -> None:
-            stop.set()
-
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            while not stop.wait(0.5):
-                pass
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        while not stop.wait(0.5):
+            pass
         print("Local API stopped.", file=sys.stderr)
     return EXIT_OK
 

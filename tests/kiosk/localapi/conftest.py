@@ -169,9 +169,10 @@ def api(demo_env: DemoEnvironment, factory: GatedFactory, tmp_path: Path) -> Ite
         running.server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pcscd_stack() -> Iterator[PcscdStack]:
-    """A private pcscd with vpcd (as in tests/nfc/virtual/conftest.py)."""
+    """A private pcscd with vpcd (as in tests/nfc/virtual/conftest.py), stopped after the module: a pcscd
+    left running would make later stacks find vpcd still busy with our bridge."""
     ok, why = stack_available()
     if not ok:
         if os.environ.get("CCCD_PRIVATE_PCSCD"):
@@ -195,10 +196,14 @@ def pii(demo_env: DemoEnvironment) -> list[str]:
 
 
 def stable(document: dict[str, Any]) -> dict[str, Any]:
-    """The card document without timings (they differ from read to read) and without verification."""
-    out = {k: v for k, v in document.items() if k not in VOLATILE and k != "verification"}
+    """The card document without what differs from read to read: timings and the verification time."""
+    out = {k: v for k, v in document.items() if k not in VOLATILE}
     out["access"] = {k: v for k, v in document["access"].items() if k != "ms"}
     out["files"] = {name: {k: v for k, v in entry.items() if k != "ms"} for name, entry in document["files"].items()}
+    verification = document.get("verification")
+    if verification is not None:
+        out["verification"] = {k: v for k, v in verification.items() if k not in ("checked_at", "ms")} | {
+            "steps": [{k: v for k, v in step.items() if k != "ms"} for step in verification["steps"]]}
     return out
 
 

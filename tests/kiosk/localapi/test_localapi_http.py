@@ -3,6 +3,7 @@ CORS and Private Network Access preflights, the card document, typed errors, and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import socket
@@ -18,6 +19,8 @@ from kiosk.localapi.errors import BindRefused
 from nfc.access.keys import CanKey
 from nfc.reader import read_card
 from nfc.transport.memory import MemoryConnection
+from nfc.verify.card import verify_card_read
+from nfc.verify.trust import TrustStore
 
 ENDPOINTS = ("/v1/status", "/v1/card?timeout=2", "/v1/events")
 ERROR_KEYS = {"error", "message", "hint"}
@@ -42,8 +45,11 @@ def test_right_token_allowed_origin_and_consent_return_the_read_json(api: Any, s
     assert answer.headers["cache-control"] == "no-store"
     document = answer.json()
     # what `cccd-kiosk read --json` prints for this card (same function over an independent read)
+    key = CanKey(api.env.citizen.can)
     with MemoryConnection(api.env.virtual) as connection:
-        expected = card_read_to_json(read_card(connection, CanKey(api.env.citizen.can)))
+        read = read_card(connection, key)
+    report = verify_card_read(read, TrustStore(api.env.data_dir / "trust"), key=key)
+    expected = card_read_to_json(dataclasses.replace(read, verification=report))
     assert stable_json(document) == stable_json(expected)
     assert document["personal_data"]["id_number"] == api.env.citizen.id_number
     assert document["verification"]["verdict"] == "authentic"  # the demo trusts its test CSCA
