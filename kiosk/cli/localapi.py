@@ -124,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
             access = AccessControl(allowed_origins=args.origin, token=token, consent=console_consent())
             cards = CardService(source, trust=TrustStore(trust_dir) if trust_dir.exists() else None)
             cards.set_staff_key(key)
-            server = LocalApiServer(cards, access, port=args.port)
+            from kiosk.privacy import id_hash_key
+
+            server = LocalApiServer(cards, access, port=args.port, audit_key=id_hash_key(data_dir))
             stack.callback(server.stop)
             server.start()
         except (KioskError, NfcError) as exc:

@@ -239,6 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
             key = key_from_body(self._body())
         self.app.access.check_consent(origin)
         document = self.app.cards.read(timeout, key)
+        self.app.audit(origin, document)
         self._send_json(200, document, cors)
 
     def _body(self) -> bytes:
@@ -285,7 +286,10 @@ class LocalApiServer:
         port: int = DEFAULT_PORT,
         host: str = BIND_ADDRESS,
         keepalive_s: float = KEEPALIVE_S,
+        audit_key: bytes | None = None,
     ) -> None:
+        """``audit_key``: the site's ID-hash key (``kiosk.privacy.id_hash_key``); with it, every card
+        handed out is logged as origin + keyed hash of the ID number (kiosk-practice §8 item 10)."""
         if host != BIND_ADDRESS:
             raise BindRefused(detail="the local API binds to 127.0.0.1 only")
         if not 0 <= port <= 65535:
@@ -293,6 +297,7 @@ class LocalApiServer:
         self.cards = cards
         self.access = access
         self.keepalive_s = keepalive_s
+        self.audit_key = audit_key
         self._requested_port = port
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -304,6 +309,20 @@ class LocalApiServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def audit(self, origin: str, document: dict[str, Any]) -> None:
+        """Which page received which patient's card — as a keyed hash only, never the number itself."""
+        personal = document.get("personal_data") or {}
+        mrz = document.get("mrz") or {}
+        number = personal.get("id_number") or mrz.get("cccd_id_number") or mrz.get("document_number")
+        reference = None
+        if self.audit_key is not None and isinstance(number, str) and number:
+            from kiosk.privacy import id_hash
+
+            reference = id_hash(number, self.audit_key)
+        verification = document.get("verification") or {}
+        log.info("local API: card released", extra={"origin": origin, "id_hash": reference,
+                                                     "verdict": verification.get("verdict")})
 
     def start(self) -> LocalApiServer:
         try:

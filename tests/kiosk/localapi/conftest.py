@@ -23,6 +23,7 @@ from nfc.virtual.stack import PcscdStack, stack_available
 
 ORIGIN = "https://his.benhvien.test"
 OTHER_ORIGIN = "http://his-dev.benhvien.test:8080"
+AUDIT_KEY = bytes(range(32))
 
 
 @dataclass
@@ -139,7 +140,7 @@ def start_server(env: DemoEnvironment, factory: GatedFactory, data_dir: Path, **
     source = ConnectionFactorySource(factory)
     cards = CardService(source, trust=TrustStore(env.data_dir / "trust"))
     cards.set_staff_key(CanKey(env.citizen.can))
-    server = LocalApiServer(cards, access, port=0, keepalive_s=0.2).start()
+    server = LocalApiServer(cards, access, port=0, keepalive_s=0.2, audit_key=AUDIT_KEY).start()
     return Running(server, cards, source, access, consent, ApiClient(server.port, token.reveal()), env, factory)
 
 
@@ -211,6 +212,11 @@ def personal_strings(env: DemoEnvironment) -> list[str]:
     citizen = env.citizen
     return [citizen.id_number, citizen.can, citizen.full_name, citizen.place_of_residence,
             citizen.date_of_birth.strftime("%d/%m/%Y")]
+
+
+@pytest.fixture
+def audit_key() -> bytes:
+    return AUDIT_KEY
 
 
 @pytest.fixture

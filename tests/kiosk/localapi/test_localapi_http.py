@@ -16,6 +16,7 @@ import pytest
 from kiosk.cardjson import card_read_to_json
 from kiosk.localapi import LocalApiServer
 from kiosk.localapi.errors import BindRefused
+from kiosk.privacy import id_hash
 from nfc.access.keys import CanKey
 from nfc.reader import read_card
 from nfc.transport.memory import MemoryConnection
@@ -366,3 +367,18 @@ def test_the_access_log_has_no_query_strings_tokens_or_card_data(
         assert api.client.token not in text and "wrong-token-value" not in text
         for value in pii:
             assert value not in text
+
+
+def test_each_card_handed_out_is_audited_as_origin_and_keyed_hash(
+    api: Any, pii: list[str], audit_key: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="kiosk.localapi")
+    assert api.client.get("/v1/card?timeout=5").status == 200
+    released = [r for r in caplog.records if r.getMessage() == "local API: card released"]
+    assert len(released) == 1
+    record = released[0].__dict__
+    assert record["origin"] == api.origin and record["verdict"] == "authentic"
+    assert record["id_hash"] == id_hash(api.env.citizen.id_number, audit_key)
+    everything = " ".join(json.dumps({k: str(v) for k, v in r.__dict__.items()}) for r in caplog.records)
+    for value in pii:
+        assert value not in everything
