@@ -205,7 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
             raise NotFound(detail="no such endpoint")
         if method not in ROUTES[route]:
             raise MethodNotAllowed(detail=f"{method} is not allowed here")
-        query = parse_qs(urlsplit(self.path).query, max_num_fields=8)
+        try:
+            query = parse_qs(urlsplit(self.path).query, max_num_fields=8)
+        except ValueError:
+            raise BadRequest(detail="too many query parameters") from None
         origin = self.headers.get("Origin")
         if route == "/v1/openapi.json":
             # describes no data, but still nothing for foreign pages
@@ -233,7 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise LocalApiError("bad-timeout", "Use a timeout in seconds, e.g. ?timeout=30.", status=400,
                                     detail="timeout is not a number") from None
             if timeout != timeout:  # NaN
-                raise LocalApiError("bad-timeout", status=400, detail="timeout is not a number")
+                raise LocalApiError("bad-timeout", "Use a timeout in seconds, e.g. ?timeout=30.", status=400,
+                                    detail="timeout is not a number")
         key: AccessKey | None = None
         if method == "POST":
             key = key_from_body(self._body())

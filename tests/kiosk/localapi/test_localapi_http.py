@@ -262,6 +262,11 @@ def test_a_wrong_key_is_422_and_a_malformed_key_400_without_echo(api: Any) -> No
         assert answer.status == 400 and answer.json()["error"] == "bad-request", body
 
 
+def test_too_many_query_parameters_is_400(api: Any) -> None:
+    answer = api.client.get("/v1/status?" + "&".join(f"p{i}=1" for i in range(20)))
+    assert answer.status == 400 and answer.json()["error"] == "bad-request"
+
+
 def test_an_oversized_body_is_413(api: Any) -> None:
     answer = api.client.request("POST", "/v1/card", body=b"{" + b" " * 5000 + b"}")
     assert answer.status == 413
