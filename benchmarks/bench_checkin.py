@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,7 @@ from kiosk.his.fhir_adapter import FhirHisAdapter
 from kiosk.his.models import AppointmentRef, EncounterRef, HisIdentity, PatientRef
 from kiosk.privacy import id_hash_key
 from kiosk.services import make_his
-from kiosk.store import OutboxItem, PermanentDeliveryError, Store
+from kiosk.store import Store
 
 TARGET_TAP_S = 3.0
 TARGET_DRAIN_PER_S = 100.0
@@ -248,35 +247,6 @@ def drain_kiosk_side_only(base: Path, backlog: Path, k: int) -> dict[str, Any]:
             "checkins_per_s": round(k / seconds, 1), "his_encounters": len(his.encounters)}
 
 
-def _drain_parallel(service: CheckInService, workers: int, batch: int = 64) -> int:
-    """Thread-pool drain over the public outbox API (lease a batch, deliver concurrently, record results).
-    The HTTP round trips and fsyncs release the GIL, so threads overlap the waiting."""
-    outbox = service.store.outbox
-    delivered = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        while True:
-            items = outbox.claim_due(batch)
-            if not items:
-                return delivered
-
-            def one(item: OutboxItem) -> tuple[int, str | None, bool]:
-                try:
-                    service.deliver(item)
-                except PermanentDeliveryError as exc:
-                    return item.id, exc.code, True
-                except Exception as exc:
-                    return item.id, getattr(exc, "reason", type(exc).__name__), False
-                return item.id, None, False
-
-            results = list(pool.map(one, items))
-            ok = [item_id for item_id, error, _ in results if error is None]
-            outbox.mark_delivered(ok)
-            for item_id, error, permanent in results:
-                if error is not None:
-                    outbox.mark_failed(item_id, error, permanent=permanent)
-            delivered += len(ok)
-
-
 def drain_after_outage(base: Path, backlog: Path, k: int, name: str, *, workers: int = 1,
                        search_before_create: bool = True, profile: bool = False) -> dict[str, Any]:
     data_dir = base / name
@@ -288,8 +258,8 @@ def drain_after_outage(base: Path, backlog: Path, k: int, name: str, *, workers:
         deadline = time.monotonic() + 10
         while store.outbox.depth().due < k and time.monotonic() < deadline:
             time.sleep(0.1)  # the failed first attempts' backoff (1–2 s) runs out
-        drain: Callable[[], int] = (
-            service.drain if workers == 1 else (lambda: _drain_parallel(service, workers)))
+        service.drain_workers = workers
+        drain: Callable[[], int] = service.drain
         start = time.perf_counter()
         if profiler is not None:
             profiler.enable()

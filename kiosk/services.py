@@ -15,6 +15,7 @@ from kiosk.flow.checkin import FLAG_STAFF_CONFIRMATION, CheckInOutcome, CheckInS
 from kiosk.flow.identity import PatientIdentity
 from kiosk.flow.machine import FlowPolicy, FlowServices
 from kiosk.his.port import HisPort
+from kiosk.maintenance import Maintenance
 from kiosk.privacy import id_hash_key
 from kiosk.store.checkins import Store
 from nfc.access.keys import AccessKey
@@ -32,10 +33,13 @@ class Wiring:
     policy: FlowPolicy
     store: Store
     drainer: OutboxDrainer
+    maintenance: Maintenance
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
         self.drainer.stop()
+        self.maintenance.stop()
+        self.services.checkin.close()
         for close in reversed(self.closers):
             try:
                 close()
@@ -156,4 +160,5 @@ def wire(
         auto_department=auto_department,
     )
     drainer = OutboxDrainer(checkin).start()
-    return Wiring(services, policy, store, drainer, closers)
+    maintenance = Maintenance.from_config(config, store).start()  # daily retention purge, outbox gauges
+    return Wiring(services, policy, store, drainer, maintenance, closers)

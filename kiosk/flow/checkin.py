@@ -3,9 +3,9 @@
 Order of work (the store promises before the network does):
 1. The visit is committed to SQLite with its queue number *and* its HIS operation in the outbox, in one
    durable transaction. From then on the ticket may print; nothing can lose the visit.
-2. The outbox item for this visit is delivered right away (short timeout). If the HIS is down or slow,
-   the ticket is marked "staff confirmation" and the background drainer delivers it later — at least once,
-   and exactly once in the HIS thanks to the idempotency key (conditional creates on the HIS side).
+2. The outbox item for this visit is delivered right away. If the HIS is down or slower than
+   ``immediate_budget_s``, the ticket is marked "staff confirmation" and the drainer delivers it later — at
+   least once, and exactly once in the HIS thanks to the idempotency key (conditional creates on the HIS side).
 3. A second tap of the same patient for the same department today returns the same visit and number.
 """
 
@@ -15,6 +15,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +33,6 @@ log = logging.getLogger(__name__)
 
 OP_HIS_CHECKIN = "his-checkin"
 FLAG_STAFF_CONFIRMATION = "needs-staff-confirmation"
-FLAG_HIS_PENDING = "his-pending"
 FLAG_INSURANCE_UNVERIFIED = "insurance-unverified"
 FLAG_ISSUER_UNKNOWN = "issuer-unknown"
 
@@ -54,13 +55,20 @@ class CheckInService:
         departments: Sequence[Department],
         *,
         clock: Callable[[], float] = time.time,
+        immediate_budget_s: float = 1.5,
+        drain_workers: int = 8,
     ) -> None:
         self.store = store
         self.his = his
         self._id_key = id_key
         self.departments = {d.code: d for d in departments}
         self._clock = clock
+        #: how long a patient waits for the HIS before the ticket prints "staff confirmation"
+        self.immediate_budget_s = immediate_budget_s
+        #: concurrent deliveries while draining (HTTP round trips release the GIL)
+        self.drain_workers = drain_workers
         self._deliver_lock = threading.Lock()
+        self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="his-now")
 
     def department(self, code: str) -> Department:
         try:
@@ -83,7 +91,7 @@ class CheckInService:
         earlier = self.store.find_today(hashed, department.code)
         if earlier:
             visit = earlier[0]
-            delivered = FLAG_HIS_PENDING not in visit.flags
+            delivered = self.his is None or self._delivered(visit.visit_id)
             return CheckInOutcome(visit, department, delivered, True, () if delivered else ("his-offline",))
         payload: dict[str, Any] = {
             "identity": {
@@ -93,22 +101,28 @@ class CheckInService:
             "department": department.code,
             "appointment_id": appointment.id if appointment is not None else None,
         }
-        all_flags = {*flags, FLAG_HIS_PENDING} if self.his is not None else set(flags)
         visit = self.store.check_in(
-            id_hash=hashed, department=department.code, verdict=verdict, flags=all_flags,
+            id_hash=hashed, department=department.code, verdict=verdict, flags=set(flags),
             personal={"masked_name": identity.masked_name},
             operations=[(OP_HIS_CHECKIN, payload)] if self.his is not None else [],
         )
         if self.his is None:
             return CheckInOutcome(visit, department, False, False, ())
-        delivered = self.deliver_visit(visit.visit_id)
+        attempt = self._background.submit(self.deliver_visit, visit.visit_id)
+        try:
+            delivered = attempt.result(timeout=self.immediate_budget_s)
+        except FutureTimeout:
+            delivered = False  # still trying in the background; the outbox lease keeps the drainer off it
         if delivered:
-            visit = self.store.get(visit.visit_id)
             return CheckInOutcome(visit, department, True, False, ())
         visit = self.store.update(visit.visit_id, add_flags=[FLAG_STAFF_CONFIRMATION])
         status = self.store.outbox.status_of(visit.visit_id)
-        reason = "his-rejected" if any("rejected" in s for s in status.values()) else "his-offline"
+        reason = "his-rejected" if "dead" in status.values() else "his-offline"
         return CheckInOutcome(visit, department, False, False, (reason,))
+
+    def _delivered(self, visit_id: str) -> bool:
+        status = self.store.outbox.status_of(visit_id)
+        return bool(status) and all(value == "delivered" for value in status.values())
 
     # -- delivery ---------------------------------------------------------------------------------------
     def deliver_visit(self, visit_id: str) -> bool:
@@ -130,10 +144,38 @@ class CheckInService:
                 outbox.mark_delivered(item.id)
         return delivered and bool(items)
 
-    def drain(self, *, stop: threading.Event | None = None) -> int:
-        """Deliver what is due; returns how many were delivered. Safe to call from several threads."""
-        with self._deliver_lock:
-            return self.store.outbox.drain(self.deliver, stop=stop).delivered
+    def drain(self, *, stop: threading.Event | None = None, batch: int = 64) -> int:
+        """Deliver what is due, ``drain_workers`` at a time; returns how many were delivered.
+
+        Lease a batch, deliver concurrently, record the batch's results together (a crash re-offers at most
+        one batch, which the HIS-side idempotency absorbs). Safe to call from several threads."""
+        outbox = self.store.outbox
+        delivered = 0
+        with self._deliver_lock, ThreadPoolExecutor(max_workers=max(1, self.drain_workers)) as pool:
+            while stop is None or not stop.is_set():
+                items = outbox.claim_due(batch)
+                if not items:
+                    break
+                results = list(pool.map(self._attempt, items))
+                ok = [item_id for item_id, error, _ in results if error is None]
+                outbox.mark_delivered(ok)
+                for item_id, error, permanent in results:
+                    if error is not None:
+                        outbox.mark_failed(item_id, error, permanent=permanent)
+                delivered += len(ok)
+        return delivered
+
+    def _attempt(self, item: OutboxItem) -> tuple[int, str | None, bool]:
+        try:
+            self.deliver(item)
+        except PermanentDeliveryError as exc:
+            return item.id, exc.code, True
+        except Exception as exc:  # transient: the outbox backs off and retries
+            return item.id, str(getattr(exc, "reason", type(exc).__name__)), False
+        return item.id, None, False
+
+    def close(self) -> None:
+        self._background.shutdown(wait=False, cancel_futures=True)
 
     def deliver(self, item: OutboxItem) -> None:
         """Outbox delivery of one operation. Raises on failure (the outbox schedules a retry)."""
@@ -156,7 +198,6 @@ class CheckInService:
         except (HisRejected, HisAmbiguousPatient, HisConfigError) as exc:
             # the HIS said no, or cannot tell which patient: staff must look (dead letter), retrying won't help
             raise PermanentDeliveryError("the HIS refused the visit", code=exc.reason) from None
-        self.store.update(item.visit_id, remove_flags=[FLAG_HIS_PENDING])
 
 
 def _encounter_key(idempotency_key: str) -> str:

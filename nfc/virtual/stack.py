@@ -10,7 +10,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -42,10 +41,20 @@ def running_pcscd_pid() -> int | None:
     return pid if _pid_alive(pid) else None
 
 
-def vpcd_listening(port: int = VPCD_PORT, host: str = "127.0.0.1") -> bool:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex((host, port)) == 0
+def vpcd_listening(port: int = VPCD_PORT) -> bool:
+    """Whether something LISTENs on ``port``, read from /proc/net/tcp*. A test connect() would be wrong
+    here: connecting to vpcd *is* inserting a card."""
+    wanted = f":{port:04X}"
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[1].endswith(wanted) and fields[3] == "0A":  # 0A = LISTEN
+                return True
+    return False
 
 
 def stack_available() -> tuple[bool, str]:
