@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from kiosk.localapi import AccessControl, CardService, ConnectionFactorySource, 
 from nfc.access.keys import CanKey
 from nfc.transport.base import CardConnection
 from nfc.verify.trust import TrustStore
-from nfc.virtual.stack import PcscdStack, stack_available
 
 ORIGIN = "https://his.benhvien.test"
 OTHER_ORIGIN = "http://his-dev.benhvien.test:8080"
@@ -168,19 +166,6 @@ def api(demo_env: DemoEnvironment, factory: GatedFactory, tmp_path: Path) -> Ite
     finally:
         factory.gate.set()
         running.server.stop()
-
-
-@pytest.fixture(scope="module")
-def pcscd_stack() -> Iterator[PcscdStack]:
-    """A private pcscd with vpcd (as in tests/nfc/virtual/conftest.py), stopped after the module: a pcscd
-    left running would make later stacks find vpcd still busy with our bridge."""
-    ok, why = stack_available()
-    if not ok:
-        if os.environ.get("CCCD_PRIVATE_PCSCD"):
-            pytest.fail(f"the pcscd test stack must run here: {why}")
-        pytest.skip(why)
-    with PcscdStack() as running:
-        yield running
 
 
 VOLATILE = ("timings_ms",)
