@@ -220,12 +220,21 @@ class FhirHisAdapter:
         bundle = reply.body or {}
         if bundle.get("resourceType") != "Bundle":
             raise HisProtocolError(detail=f"{kind} search did not return a Bundle")
+        entries = bundle.get("entry") or []
+        if not isinstance(entries, list):
+            raise HisProtocolError(detail=f"{kind} search Bundle.entry is not a list")
         found = []
-        for entry in bundle.get("entry") or []:
-            resource = entry.get("resource") if isinstance(entry, Mapping) else None
-            mode = (entry.get("search") or {}).get("mode", "match") if isinstance(entry, Mapping) else ""
+        for entry in entries:
+            if not isinstance(entry, Mapping):
+                continue
+            resource = entry.get("resource")
+            search = entry.get("search")
+            mode = search.get("mode", "match") if isinstance(search, Mapping) else "match"
             if isinstance(resource, Mapping) and resource.get("resourceType") == kind and mode == "match":
-                found.append(_validate(kind, resource))
+                validated = _validate(kind, resource)
+                if not validated.get("id"):
+                    raise HisProtocolError(detail=f"{kind} search returned a resource without an id")
+                found.append(validated)
         return found
 
     def _read(self, kind: str, rid: str) -> tuple[dict[str, Any], str]:

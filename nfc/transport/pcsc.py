@@ -172,6 +172,9 @@ class PcscConnection(CardConnection):
             error = _error(hresult, "transmit")
             self._card_gone = isinstance(error, CardRemovedError)
             raise error
+        if len(response) < 2:  # vpcd and some readers report a vanished card as an empty "success"
+            self._card_gone = True
+            raise CardRemovedError("the card answered nothing (it left the field)")
         return bytes(response)
 
     @property
