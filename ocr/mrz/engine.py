@@ -12,13 +12,15 @@ from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import MODEL_PATH, Mlp, load_model
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import FORMATS, MrzResult, decode
-from ocr.mrz.rectify import line_strip
+from ocr.mrz.rectify import band_edges, line_strip
 from ocr.mrz.segment import cells
 
 F32 = npt.NDArray[np.float32]
 MAX_CANDIDATES = 5
 #: plausible pitch / cap-height ratio of OCR-B MRZ print (2.54 mm pitch, 2.0–2.5 mm glyphs)
 PITCH_RANGE = (0.75, 1.6)
+#: grid offsets (fractions of the pitch) whose class probabilities are averaged
+SHIFTS = (0.0,)
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,15 @@ def formats_for(candidate: Candidate) -> tuple[str, ...]:
     return ("TD1",) if len(candidate.lines) == 3 else ("TD3", "TD2")
 
 
-def extract_cells(gray: Image, candidate: Candidate, fmt: str) -> list[F32] | None:
-    """Per-line character cells of ``candidate`` read as ``fmt``, or None if the grid does not fit."""
+def extract_cells(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ...] = (0.0,)
+                  ) -> list[F32] | None:
+    """Per-line character cells of ``candidate`` read as ``fmt`` (``len(shifts) * n`` per line, see
+    segment.cells), or None if the grid does not fit."""
     n = FORMATS[fmt][1]
     out: list[F32] = []
     for line in candidate.lines:
-        got = cells(line_strip(gray, line), n)
+        strip = line_strip(gray, line)
+        got = cells(strip, n, shifts, band_edges(strip, line))
         if got is None:
             return None
         c, ratio = got
@@ -63,12 +68,14 @@ class MrzReader:
         candidates = (c for reduce in (True, False) for c in find_candidates(gray, reduce)[:MAX_CANDIDATES])
         for cand in candidates:
             for fmt in formats_for(cand):
-                per_line = extract_cells(gray, cand, fmt)
+                per_line = extract_cells(gray, cand, fmt, SHIFTS)
                 if per_line is None:
                     continue
-                probs = self.model.probs(np.concatenate(per_line))
                 n = FORMATS[fmt][1]
-                split = tuple(probs[i * n : (i + 1) * n] for i in range(len(per_line)))
+                # average the grid cut at small offsets: a character read the same way when the cell
+                # slides by a fraction of the pitch is a character really there
+                probs = self.model.probs(np.concatenate(per_line)).reshape(len(per_line), len(SHIFTS), n, -1)
+                split = tuple(np.asarray(p.mean(axis=0), np.float32) for p in probs)
                 result = decode(fmt, list(split))
                 if result.valid:
                     return Reading(result, split)

@@ -19,13 +19,22 @@ Gray = npt.NDArray[Any]
 STRIP_HEIGHT = 48
 #: the strip covers ±HALF_SPAN band thicknesses around the line centre
 HALF_SPAN = 1.05
+#: margin added at both ends of the band, in band thicknesses
+PAD = 0.6
+
+
+def band_edges(strip: Gray, line: TextLine) -> tuple[float, float]:
+    """Where the located band starts and ends inside its strip (x, strip coordinates)."""
+    t = max(line.thickness, 4.0)
+    pad = PAD * t * STRIP_HEIGHT / (2 * HALF_SPAN * t)
+    return pad, strip.shape[1] - pad
 
 
 def line_strip(gray: Gray, line: TextLine) -> Gray:
     t = max(line.thickness, 4.0)
     scale = STRIP_HEIGHT / (2 * HALF_SPAN * t)
     ux, uy = math.cos(line.angle), math.sin(line.angle)
-    pad = 0.6 * t
+    pad = PAD * t
     x0, y0 = line.left[0] - ux * pad, line.left[1] - uy * pad
     length = line.length + 2 * pad
     width = max(8, round(length * scale))

@@ -25,8 +25,11 @@ def ink_map(strip: Gray) -> npt.NDArray[np.float32]:
     return np.asarray(np.clip(bh / max(hi, 8.0), 0.0, 1.0), np.float32)
 
 
-def cells(strip: Gray, n: int) -> tuple[npt.NDArray[np.float32], float] | None:
-    """``n`` normalised cells (n × CELL × CELL, ink = 1) and the pitch/height ratio, or None."""
+def cells(strip: Gray, n: int, shifts: tuple[float, ...] = (0.0,), edges: tuple[float, float] | None = None
+          ) -> tuple[npt.NDArray[np.float32], float] | None:
+    """``n`` normalised cells (n × CELL × CELL, ink = 1) and the pitch/height ratio, or None. With several
+    ``shifts`` (fractions of the pitch) the grid is cut once per shift: ``len(shifts) * n`` cells, shift-major.
+    ``edges``: where the located band starts and ends in the strip, to place a grid missing end glyphs."""
     ink = ink_map(strip)
     binary = (ink > 0.4).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
@@ -48,37 +51,59 @@ def cells(strip: Gray, n: int) -> tuple[npt.NDArray[np.float32], float] | None:
         return None
     cx = np.array([b[0] + b[2] / 2 for b in glyphs], np.float64)
     cy = np.array([b[1] + b[3] / 2 for b in glyphs], np.float64)
-    c0 = float(cx[0])
-    last = max(glyphs, key=lambda b: b[0] + b[2])
-    c1 = last[0] + last[2] / 2
-    if c1 <= c0:
+    if len(cx) < 4:
         return None
-    pitch = (c1 - c0) / (n - 1)
+    # pitch from the spacing of neighbouring glyphs (fillers are printed, so most neighbours are 1 apart)
+    d = np.diff(cx)
+    typical = float(np.median(d))
+    regular = (d > 0.6 * typical) & (d < 1.5 * typical)
+    pitch = float(np.median(d[regular])) if regular.any() else typical
     if pitch < 3:
         return None
+    # chain the glyphs to character indices step by step (robust to a slow pitch drift under perspective;
+    # a glyph broken in two gets one index)
+    k = np.concatenate([[0.0], np.cumsum(np.round(d / pitch))])
+    lo, hi = int(k.min()), int(k.max())
+    if hi - lo + 1 > n + 5:  # far more characters than this format has: a longer format
+        return None
+    start = lo
+    if hi - lo + 1 > n:  # specks beyond the line's ends: keep the n-long window holding most glyphs
+        counts = [int(((k >= s0) & (k < s0 + n)).sum()) for s0 in range(lo, hi - n + 2)]
+        start = lo + int(np.argmax(counts))
+    elif hi - lo + 1 < n and edges is not None:
+        # glyphs lost at an end (glare, blur): place the grid so that it best fills the located band
+        def misfit(s0: int) -> float:
+            x_first = cx[0] - (k[0] - s0) * pitch
+            x_last = x_first + (n - 1) * pitch
+            return float(abs(x_first - 0.4 * pitch - edges[0]) + abs(x_last + 0.4 * pitch - edges[1]))
+
+        start = min(range(hi - n + 1, lo + 1), key=misfit)
+    g = k - start
+    inside = (g >= 0) & (g < n)
+    if inside.sum() < max(6, n // 3):
+        return None
     idx = np.arange(n, dtype=np.float64)
-    xs = c0 + pitch * idx
-    ys = np.full(n, float(np.median(cy)))
-    # perspective makes the pitch drift along the line: refit the grid (x quadratic, y linear in the
-    # character index) to the glyphs that sit close to a grid position
+    xs: npt.NDArray[Any] = np.polyval(np.polyfit(g[inside], cx[inside], 1), idx)
+    ys: npt.NDArray[Any] = np.full(n, float(np.median(cy[inside])))
+    # perspective makes the pitch drift along the line: refit x quadratic and y linear in the index to
+    # the glyphs that sit on the grid
     for _ in range(2):
-        pos = np.interp(cx, xs, idx)
-        k = np.clip(np.round(pos), 0, n - 1)
-        near = np.abs(pos - k) < 0.3
-        if near.sum() < max(6, n // 4) or np.ptp(k[near]) < n / 2:
+        near = inside & (np.abs(cx - np.interp(g, idx, xs)) < 0.3 * pitch)
+        if near.sum() < max(6, n // 4) or np.ptp(g[near]) < n / 2:
             break
-        xs = np.polyval(np.polyfit(k[near], cx[near], 2), idx)
-        ys = np.polyval(np.polyfit(k[near], cy[near], 1), idx)
+        xs = np.polyval(np.polyfit(g[near], cx[near], 2), idx)
+        ys = np.polyval(np.polyfit(g[near], cy[near], 1), idx)
     steps = np.gradient(xs)
     if steps.min() < 3 or steps.max() > 1.6 * steps.min():
         return None
     pitch = float(np.median(steps))
-    out = np.empty((n, CELL, CELL), np.float32)
+    out = np.empty((len(shifts) * n, CELL, CELL), np.float32)
     half_h = 0.5 * cap + 0.12 * cap
     dst = np.array([[0, 0], [CELL, 0], [0, CELL]], np.float32)
-    for i in range(n):
-        x, y, w = float(xs[i]), float(ys[i]), float(steps[i]) / 2
-        src = np.array([[x - w, y - half_h], [x + w, y - half_h], [x - w, y + half_h]], np.float32)
+    for j in range(len(shifts) * n):
+        s, i = divmod(j, n)
+        gx, gy, hw = float(xs[i] + shifts[s] * steps[i]), float(ys[i]), float(steps[i]) / 2
+        src = np.array([[gx - hw, gy - half_h], [gx + hw, gy - half_h], [gx - hw, gy + half_h]], np.float32)
         m = cv2.getAffineTransform(src, dst)
-        out[i] = cv2.warpAffine(ink, m, (CELL, CELL), flags=cv2.INTER_AREA, borderValue=0.0)
+        out[j] = cv2.warpAffine(ink, m, (CELL, CELL), flags=cv2.INTER_AREA, borderValue=0.0)
     return out, pitch / cap
