@@ -139,9 +139,9 @@ class KioskWindow(QMainWindow):
     def show_view(self, view: FlowView) -> None:
         """Render a view (connected to the bridge; the GUI thread only)."""
         previous = self._view
-        if view.session != previous.session or (view.state is FlowState.IDLE
-                                                 and previous.state is not FlowState.IDLE):
-            self._wipe_screens()  # a new session never shows anything of the old one
+        if view.session != previous.session or (view.state in (FlowState.IDLE, FlowState.FAILED)
+                                                 and view.state is not previous.state):
+            self._wipe_screens()  # a new session (or a failed one) keeps nothing personal on any screen
         if view.state not in (FlowState.IDLE, FlowState.WAITING, FlowState.FAILED):
             self._manual_entry = False
         self._view = view

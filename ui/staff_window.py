@@ -356,7 +356,7 @@ class StaffWindow(QMainWindow):
             self.status.setText(tr(self._status_key, **self._status_values))
         self.sitting_box.setTitle(tr("staffwin.sitting"))
         for i, item in enumerate(self.reads):
-            verdict = tr("staffwin.verdict", verdict=item.verdict or "—")
+            verdict = tr("staffwin.verdict", verdict=_verdict(item.verdict, tr))
             self.sitting.item(i).setText(f"{item.at:%H:%M:%S}  {item.masked_name}  {verdict}")
         self.read_box.setTitle(tr("staffwin.last_read"))
         self.copy_json_button.setText(tr("staffwin.copy_json"))
@@ -383,11 +383,16 @@ class StaffWindow(QMainWindow):
         return bool(reply[1]) if len(reply) > 1 else False
 
 
+def _verdict(verdict: str | None, tr: Translator) -> str:
+    known = ("authentic", "issuer-unknown", "failed")
+    return tr(f"verdict.{verdict}") if verdict in known else (verdict or "—")
+
+
 def _verification_text(document: dict[str, Any], tr: Translator) -> str:
     report = document.get("verification")
     lines: list[str] = []
     if report:
-        lines.append(tr("staffwin.verdict", verdict=report["verdict"]) + (f" ({report['reason']})"
+        lines.append(tr("staffwin.verdict", verdict=_verdict(report["verdict"], tr)) + (f" ({report['reason']})"
                                                                            if report.get("reason") else ""))
         for step in report.get("steps", []):
             detail = step.get("detail") or step.get("reason") or ""

@@ -42,6 +42,7 @@ def test_catalogs_have_the_same_keys_and_every_used_key() -> None:
         used |= set(re.findall(r"""\btr\(\s*["']([a-z_.\-]+)["']\s*[,)]""", path.read_text(encoding="utf-8")))
     used |= {f"step.{s}" for s in STEPS} | {f"next.{n.value}" for n in NextStep}
     used |= {f"tech.result.{r}" for r in ("ok", "warn", "fail", "skip")}
+    used |= {f"verdict.{v}" for v in ("authentic", "issuer-unknown", "failed")}
     assert len(used) > 40
     assert used <= set(vi), sorted(used - set(vi))
     # Vietnamese strings keep their diacritics (not ASCII-folded)

@@ -57,7 +57,8 @@ def test_read_shows_every_field_photo_and_verification(qtbot: Any, staff: tuple[
     shown_fields = {name for name, _ in window.reads[0].fields()}
     assert {k for k, v in personal.items() if v not in (None, "", [], {}) and k != "parents"} <= shown_fields
     assert window.photo.has_photo()
-    assert "authentic" in window.verification.toPlainText()
+    assert window.translator("verdict.authentic") in window.verification.toPlainText()
+    assert "dg-hash:DG13" in window.verification.toPlainText()  # every verification step is listed
     assert window.sitting.count() == 1
     assert env.citizen.full_name not in window.sitting.item(0).text()  # the list shows masked names
     assert env.citizen.id_number not in repr(window.reads[0])
@@ -125,3 +126,25 @@ def test_staff_read_repr_is_masked() -> None:
                      None, "authentic", 1.0)
     assert "Nguyễn" not in repr(item)
     assert item.masked_name.upper() != "NGUYỄN VĂN AN" and "VĂN" not in item.masked_name.upper()
+
+
+def test_consent_from_a_server_thread(qtbot: Any, staff: tuple[DemoEnvironment, StaffWindow],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    _env, window = staff
+    asked_on: list[str] = []
+
+    def question(*args: Any) -> QMessageBox.StandardButton:
+        asked_on.append(threading.current_thread().name)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    answers: list[bool] = []
+    worker = threading.Thread(target=lambda: answers.append(window.ask_consent_blocking("https://his.example.vn",
+                                                                                        timeout=10)))
+    worker.start()
+    qtbot.waitUntil(lambda: bool(answers), timeout=10_000)
+    worker.join()
+    assert answers == [False]
+    assert asked_on == [threading.main_thread().name]  # the dialog itself runs on the GUI thread
