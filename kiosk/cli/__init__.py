@@ -42,7 +42,11 @@ def _available() -> dict[str, object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cccd-kiosk", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="cccd-kiosk",
+        description="Hospital check-in with the Vietnamese chip ID card: read, verify, check in, queue ticket.",
+        epilog="Start with `cccd-kiosk demo` (a full check-in on the virtual card). Docs: docs/ARCHITECTURE.md",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = _available()
     seen: set[int] = set()
