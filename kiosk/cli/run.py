@@ -43,6 +43,10 @@ def _show(window: Any, windowed: bool) -> None:
         window.resize(1024, 768)
         window.show()
     else:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)  # a touch kiosk shows no pointer
         window.showFullScreen()
 
 
