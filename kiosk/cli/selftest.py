@@ -21,6 +21,7 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("selftest", help="check reader, card, camera, printer, network, clock, "
                                                     "trust store, disk and configuration")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--gui", action="store_true", help="the technician window over the same checks")
     parser.add_argument("--only", nargs="+", metavar="ID", help="run only these checks (and what they need)")
     parser.add_argument("--virtual-card", action="store_true",
                         help="use the built-in virtual CCCD in the vpcd reader as the test card")
@@ -58,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         card_timeout_s=args.card_timeout,
     )
     lang = args.lang
+    if args.gui:
+        from ui.technician_window import run_technician  # Qt only when asked for
+
+        return run_technician(options=options, language=lang or "vi")
 
     def show(result: CheckResult, done: int, total: int) -> None:
         if args.json:

@@ -237,8 +237,9 @@ class KioskFlow:
         old.key = None
         old.qr_text = None
         self._counter += 1
-        self._session = _Session(self._counter)
-        self._view = FlowView(self._counter, FlowState.IDLE)
+        # the card lying on the reader is physical state, not personal data: a new session still knows it
+        self._session = _Session(self._counter, card_present=old.card_present)
+        self._view = FlowView(self._counter, FlowState.IDLE, card_present=old.card_present)
         self._emit(self._view)
 
     def _maybe_start_locked(self) -> None:
