@@ -593,7 +593,8 @@ def _handler_for(server: FhirServer) -> type[BaseHTTPRequestHandler]:
             if failure is not None and failure.mode == "503":
                 # the unread request body would otherwise be parsed as the next request on this connection
                 self.close_connection = True
-                self._send(503, {}, operation_outcome("service unavailable (test failure mode)", "transient"))
+                self._send(503, {"Connection": "close"},
+                           operation_outcome("service unavailable (test failure mode)", "transient"))
                 return
             body: bytes | None = None
             if method in ("POST", "PUT"):
