@@ -66,17 +66,24 @@ def cells(strip: Gray, n: int, shifts: tuple[float, ...] = (0.0,), edges: tuple[
     lo, hi = int(k.min()), int(k.max())
     if hi - lo + 1 > n + 5:  # far more characters than this format has: a longer format
         return None
+    def misfit(s0: int) -> float:
+        """How far a grid starting at index s0 would be from the located band's ends."""
+        if edges is None:
+            return 0.0
+        x_first = cx[0] - (k[0] - s0) * pitch
+        x_last = x_first + (n - 1) * pitch
+        return float(abs(x_first - 0.4 * pitch - edges[0]) + abs(x_last + 0.4 * pitch - edges[1]))
+
     start = lo
-    if hi - lo + 1 > n:  # specks beyond the line's ends: keep the n-long window holding most glyphs
-        counts = [int(((k >= s0) & (k < s0 + n)).sum()) for s0 in range(lo, hi - n + 2)]
-        start = lo + int(np.argmax(counts))
+    if hi - lo + 1 > n:
+        # specks beyond the line's ends: keep the n-long window holding most glyphs; on a tie (a speck
+        # replacing a glyph at one end) the window that best fills the located band
+        options = range(lo, hi - n + 2)
+        counts = {s0: int(((k >= s0) & (k < s0 + n)).sum()) for s0 in options}
+        best = max(counts.values())
+        start = min((s0 for s0 in options if counts[s0] == best), key=misfit)
     elif hi - lo + 1 < n and edges is not None:
         # glyphs lost at an end (glare, blur): place the grid so that it best fills the located band
-        def misfit(s0: int) -> float:
-            x_first = cx[0] - (k[0] - s0) * pitch
-            x_last = x_first + (n - 1) * pitch
-            return float(abs(x_first - 0.4 * pitch - edges[0]) + abs(x_last + 0.4 * pitch - edges[1]))
-
         start = min(range(hi - n + 1, lo + 1), key=misfit)
     g = k - start
     inside = (g >= 0) & (g < n)
