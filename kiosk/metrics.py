@@ -32,7 +32,7 @@ class KioskMetrics:
         )
         self.verdicts = Counter(
             "cccd_verdicts",
-            "Verification verdicts (genuine, issuer-unknown, tampered, …)",
+            "Verification verdicts (authentic, issuer-unknown, failed)",
             ["verdict"],
             registry=self.registry,
         )
