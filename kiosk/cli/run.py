@@ -80,7 +80,17 @@ def _run_kiosk(args: argparse.Namespace) -> int:
     app = make_app()
     bridge = FlowBridge()
     wiring = wire(config, lambda: PcscConnection(wait_for_card(None, timeout=5.0)))
-    flow = KioskFlow(wiring.services, wiring.policy, bridge.post_view, language=language)
+    on_view: Any = bridge.post_view
+    metrics = None
+    if config.metrics.enabled:
+        from kiosk.flow.observe import FlowMetrics, fan_out
+        from kiosk.metrics import KioskMetrics
+
+        metrics = KioskMetrics(config.kiosk_id)
+        metrics.watch_outbox(wiring.store.outbox.depth)
+        metrics.serve(config.metrics.port)  # 127.0.0.1 only
+        on_view = fan_out(bridge.post_view, FlowMetrics(metrics))
+    flow = KioskFlow(wiring.services, wiring.policy, on_view, language=language)
     bridge.attach(flow)
     scanner = _camera_scanner(config)
     window = KioskWindow(bridge, Translator(language), scanner=scanner)
@@ -100,6 +110,8 @@ def _run_kiosk(args: argparse.Namespace) -> int:
         flow.close()
         bridge.close()
         wiring.close()
+        if metrics is not None:
+            metrics.stop()
 
 
 def _camera_scanner(config: Any) -> Any:
