@@ -58,7 +58,13 @@ class DemoEnvironment:
         trust_test_csca: bool = True,
         department: str | None = "KKB",
         language: str = "vi",
+        face_check: bool = False,
+        face: Any = None,
+        face_jpeg: bytes | None = None,
     ) -> None:
+        """``face_check`` turns on the optional face step (``face``: a prebuilt ``FaceCheck`` to share;
+        ``face_jpeg``: the chip portrait of the virtual card, default a synthetic drawing without a real
+        face)."""
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="cccd-kiosk-demo-")
@@ -71,6 +77,9 @@ class DemoEnvironment:
         self.trust_test_csca = trust_test_csca
         self.department = department
         self.language = language
+        self.face_check = face_check
+        self.face = face
+        self.face_jpeg = face_jpeg
         self.transport = "memory"
         self.transport_note = ""
         self.views: list[FlowView] = []
@@ -100,7 +109,7 @@ class DemoEnvironment:
         from kiosk.his.fhir_server import FhirServer
         from kiosk.insurance.emulator import BhytEmulator
 
-        self.card = build_card(self.citizen, cloned=self.cloned)
+        self.card = build_card(self.citizen, cloned=self.cloned, face_jpeg=self.face_jpeg)
         self.virtual = self.card.card(faults=self.faults) if self.faults else self.card.card()
         self._start_transport()
         self.bhyt = BhytEmulator([bhyt_person_for(self.citizen)]).start()
@@ -112,7 +121,8 @@ class DemoEnvironment:
         self.wiring = wire(config, self._open_connection, bhyt_url=self.bhyt.url,
                            bhyt_credentials=self.bhyt.credentials(), his_url=self.fhir.url + "/fhir"
                            if not self.fhir.url.endswith("/fhir") else self.fhir.url,
-                           trust_dir=trust_dir, auto_department=self.department)
+                           trust_dir=trust_dir, auto_department=self.department, face_check=self.face_check,
+                           face=self.face)
         self.flow = KioskFlow(self.wiring.services, self.wiring.policy, self._on_view, language=self.language)
 
     def config(self) -> KioskConfig:

@@ -13,7 +13,7 @@ from kiosk.config import KioskConfig
 from kiosk.errors import KioskError
 from kiosk.flow.checkin import FLAG_STAFF_CONFIRMATION, CheckInOutcome, CheckInService, OutboxDrainer
 from kiosk.flow.identity import PatientIdentity
-from kiosk.flow.machine import FlowPolicy, FlowServices
+from kiosk.flow.machine import FaceCheckPort, FlowPolicy, FlowServices
 from kiosk.his.port import HisPort
 from kiosk.maintenance import Maintenance
 from kiosk.privacy import id_hash_key
@@ -124,6 +124,29 @@ def make_ticket_maker(config: KioskConfig) -> Callable[[CheckInOutcome, PatientI
     return make
 
 
+def make_face_check() -> FaceCheckPort | None:
+    """The face check for the flow, models loaded once (~1 s), or None when they cannot load (the flow then
+    records ``not-checked`` / ``model-unavailable`` and staff confirm every patient).
+
+    Head turns only: the flow's worker processes the latest camera frame (~50–80 ms each), below the
+    ~10 frames/s a blink needs to be seen reliably (docs/face.md)."""
+    from kiosk.face.consent import record_consent
+    from kiosk.face.liveness import Challenge
+    from kiosk.face.match import Reason
+    from kiosk.face.session import FaceCheck, FaceCheckConfig
+
+    check = FaceCheck(FaceCheckConfig(challenges=(Challenge.TURN_LEFT, Challenge.TURN_RIGHT)))
+    # probe through the public API: with a (throw-away, never stored) consent, ``decide`` says whether the
+    # models loaded; the probe record is wiped at once
+    check.give_consent(record_consent(True))
+    unavailable = check.decide().reason is Reason.MODEL_UNAVAILABLE
+    check.wipe()
+    if unavailable:
+        log.warning("face models unavailable: the face check is off; staff confirm every patient")
+        return None
+    return check
+
+
 def wire(
     config: KioskConfig,
     open_connection: Callable[[], CardConnection],
@@ -133,7 +156,11 @@ def wire(
     his_url: str | None = None,
     trust_dir: Any = None,
     auto_department: str | None = None,
+    face_check: bool = False,
+    face: FaceCheckPort | None = None,
 ) -> Wiring:
+    """``face_check`` switches on the optional face step; ``face`` is a prebuilt check (tests share one;
+    otherwise :func:`make_face_check` builds it)."""
     store = Store.open(config.data_dir, utc_offset_hours=config.timezone_offset_hours)
     closers: list[Callable[[], None]] = []
     his: HisPort | None = None
@@ -153,11 +180,13 @@ def wire(
         his=his,
         make_ticket=make_ticket_maker(config),
         departments=config.departments,
+        face=(face if face is not None else make_face_check()) if face_check else None,
     )
     policy = FlowPolicy(
         accepted_verdicts=config.policy.accepted_verdicts,
         flagged_verdicts=config.policy.flagged_verdicts,
         auto_department=auto_department,
+        face_check=face_check,
     )
     drainer = OutboxDrainer(checkin).start()
     maintenance = Maintenance.from_config(config, store).start()  # daily retention purge, outbox gauges

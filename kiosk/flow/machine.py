@@ -5,9 +5,12 @@ thread; every change is published as an immutable :class:`FlowView` through ``on
 idle timeout, card removal before the visit is committed, or the end of the done screen) bumps the session
 number, so results of an abandoned session are dropped, and releases every reference to personal data.
 
-    idle ─card+key─▶ reading ─▶ verifying ─▶ insurance ─▶ [department] ─▶ checking-in ─▶ printing ─▶ done
-      ▲                 └────────── failed (reason + next step; never a dead end) ◀──────┘             │
-      └───────────────────────────────── reset (wipe) ◀────────────────────────────────────────────────┘
+    idle ─card+key─▶ reading ─▶ verifying ─▶ [face] ─▶ insurance ─▶ [department] ─▶ checking-in ─▶ printing ─▶ done
+      ▲                 └────────── failed (reason + next step; never a dead end) ◀──────┘                   │
+      └───────────────────────────────── reset (wipe) ◀──────────────────────────────────────────────────────┘
+
+The optional face step (``FlowPolicy.face_check``, docs/face.md "In the check-in flow") never fails the
+check-in: anything but a ``match`` continues with the staff-confirmation flag and a ``face-*`` notice.
 """
 
 from __future__ import annotations
@@ -21,10 +24,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
 
 from kiosk.config import Department
 from kiosk.errors import InsuranceUnavailable, KioskError
+from kiosk.face.consent import ConsentRecord, record_consent
+from kiosk.face.errors import FaceError
+from kiosk.face.match import FaceDecision, Outcome, refer
+from kiosk.face.match import Reason as FaceReason
 from kiosk.flow.checkin import (
     FLAG_INSURANCE_UNVERIFIED,
     FLAG_ISSUER_UNKNOWN,
@@ -42,6 +52,10 @@ from nfc.model import CardRead
 from nfc.reader import ReadPlan, ReadProgress, read_card
 from nfc.transport.base import CardConnection
 
+if TYPE_CHECKING:
+    from kiosk.face.liveness import Challenge, LivenessResult
+    from kiosk.face.session import FrameFeedback
+
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +64,7 @@ class FlowState(enum.Enum):
     WAITING = "waiting"  # card or key present, the other one still missing
     READING = "reading"
     VERIFYING = "verifying"
+    FACE = "face"  # optional: consent, then the liveness challenge (FlowPolicy.face_check)
     INSURANCE = "insurance"
     CHOOSE_DEPARTMENT = "choose-department"
     CHECKING_IN = "checking-in"
@@ -61,7 +76,7 @@ class FlowState(enum.Enum):
 #: named steps the progress screen lists, in order
 STEPS = ("reading", "verifying", "insurance", "checking-in", "printing")
 #: before the visit is committed, lifting the card abandons the session
-_ABANDON_ON_REMOVAL = frozenset({FlowState.WAITING, FlowState.READING, FlowState.VERIFYING,
+_ABANDON_ON_REMOVAL = frozenset({FlowState.WAITING, FlowState.READING, FlowState.VERIFYING, FlowState.FACE,
                                  FlowState.INSURANCE, FlowState.CHOOSE_DEPARTMENT})
 
 
@@ -96,6 +111,11 @@ class FlowView:
     timings_ms: tuple[tuple[str, float], ...] = ()
     card_present: bool = False
     key_present: bool = False
+    #: face step: "consent" (ask), "challenge" (camera frames wanted), "deciding", or "" (not in it)
+    face_step: str = ""
+    face_challenge: str | None = None  # kiosk.face.Challenge value: blink / turn-left / turn-right
+    face_guidance: str | None = None  # kiosk.face.Guidance code of the latest frame
+    face_outcome: str | None = None  # match / no-match / unsure / not-checked, once decided
 
     def __repr__(self) -> str:
         return f"FlowView(session={self.session}, state={self.state.value}, step={self.step!r})"
@@ -111,6 +131,24 @@ class FlowPolicy:
     his_wait_s: float = 5.0
     reset_on_card_removal: bool = True
     read_plan: ReadPlan = field(default_factory=ReadPlan)
+    #: optional face match against the chip photo (consent first; needs ``FlowServices.face``)
+    face_check: bool = False
+    #: how long the face step may take in all (consent question + challenge); silence is a refusal
+    face_timeout_s: float = 30.0
+    #: how long the patient has to perform the challenge once it is shown
+    face_challenge_s: float = 10.0
+
+
+class FaceCheckPort(Protocol):
+    """What the flow uses of :class:`kiosk.face.FaceCheck` (tests pass spies)."""
+
+    def give_consent(self, record: ConsentRecord) -> FaceDecision | None: ...
+    def set_chip_photo(self, data: bytes) -> None: ...
+    def start_challenge(self, challenge: Challenge | None = None) -> Challenge: ...
+    def add_frame(self, frame: Any) -> FrameFeedback: ...
+    def liveness(self) -> LivenessResult | None: ...
+    def decide(self) -> FaceDecision: ...
+    def wipe(self) -> None: ...
 
 
 @dataclass
@@ -122,6 +160,8 @@ class FlowServices:
     his: HisPort | None = None
     make_ticket: Callable[[CheckInOutcome, PatientIdentity, Sequence[str], str], tuple[bytes, bool]] | None = None
     departments: tuple[Department, ...] = ()
+    #: the face check (models loaded once per process); None with ``face_check`` on = models unavailable
+    face: FaceCheckPort | None = None
 
 
 class _Abandoned(Exception):
@@ -141,6 +181,11 @@ class _Session:
     department_chosen: threading.Event = field(default_factory=threading.Event)
     department: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # face step: the worker sleeps on ``face_wakeup``; events fill these under the flow's lock
+    face_wakeup: threading.Event = field(default_factory=threading.Event)
+    face_consent: bool | None = None
+    face_skipped: bool = False
+    face_frame: Any = field(default=None, repr=False)  # the latest RGB frame not yet processed
 
 
 class KioskFlow:
@@ -158,6 +203,7 @@ class KioskFlow:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="flow-lookup")
         self._idle = threading.Event()
         self._idle.set()
+        self._face_lock = threading.Lock()  # FaceCheck is not thread-safe: worker calls vs reset's wipe
 
     # -- events (any thread) ----------------------------------------------------------------------------
     def card_inserted(self) -> None:
@@ -197,6 +243,39 @@ class KioskFlow:
             self._session.department = code
             self._session.department_chosen.set()
 
+    def face_consent(self, granted: bool) -> None:
+        """The patient pressed "I agree" (True) or "No, thanks" (False) on the consent screen."""
+        with self._lock:
+            if self._view.state is not FlowState.FACE or self._view.face_step != "consent":
+                return
+            self._session.face_consent = bool(granted)
+            self._session.face_wakeup.set()
+
+    def face_frame(self, frame: Any) -> None:
+        """A camera frame (numpy BGR uint8 H×W×3, as OpenCV delivers it) from the camera thread. Only
+        the latest unprocessed frame is kept; the worker runs the detector, so this returns at once."""
+        if self._view.state is not FlowState.FACE or self._view.face_step != "challenge":
+            return  # cheap early exit without the lock (most frames outside the challenge)
+        array = np.asarray(frame)
+        if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
+            return
+        rgb = np.ascontiguousarray(array[:, :, ::-1])  # BGR → RGB, and our own copy of the buffer
+        with self._lock:
+            if self._view.state is not FlowState.FACE or self._view.face_step != "challenge":
+                return
+            self._session.face_frame = rgb
+            self._session.face_wakeup.set()
+
+    def face_skip(self) -> None:
+        """Leave the face step now (the patient cannot or will not do it; or no camera). The check-in
+        goes on with staff confirmation; frames already seen are still judged (never as a match without
+        a passed challenge)."""
+        with self._lock:
+            if self._view.state is not FlowState.FACE:
+                return
+            self._session.face_skipped = True
+            self._session.face_wakeup.set()
+
     def cancel(self) -> None:
         with self._lock:
             self._reset_locked()
@@ -231,6 +310,9 @@ class KioskFlow:
             if future is not None:
                 future.cancel()
         old.department_chosen.set()  # release a worker waiting for a choice; it then sees the new session
+        old.face_wakeup.set()  # likewise a worker in the face step
+        old.face_frame = None
+        self._wipe_face()
         # drop every reference to personal data (Python cannot zero immutable bytes/str in place)
         old.read = None
         old.identity = None
@@ -241,6 +323,19 @@ class KioskFlow:
         self._session = _Session(self._counter, card_present=old.card_present)
         self._view = FlowView(self._counter, FlowState.IDLE, card_present=old.card_present)
         self._emit(self._view)
+
+    def _wipe_face(self) -> None:
+        """Drop the chip photo embedding, frames and consent. If the worker is inside a face call right
+        now, it wipes itself when that call returns (its face step always ends with a wipe)."""
+        face = self.services.face
+        if face is None or not self._face_lock.acquire(blocking=False):
+            return
+        try:
+            face.wipe()
+        except Exception as exc:  # wiping must never break a reset
+            log.warning("face wipe failed: %s", type(exc).__name__)
+        finally:
+            self._face_lock.release()
 
     def _maybe_start_locked(self) -> None:
         session = self._session
@@ -347,9 +442,22 @@ class KioskFlow:
             flags.append(FLAG_STAFF_CONFIRMATION)
         if session.insurance_future is None and session.appointment_future is None:
             self._start_lookups(session, read.mrz, read.personal_data)
+
+        # 2b. optional face check (the look-ups keep running meanwhile); never a dead end
+        if policy.face_check:
+            started = time.perf_counter()
+            self._publish(session, state=FlowState.FACE, step="verifying", progress=0.6,
+                          masked_name=identity.masked_name, verdict=verdict, notices=tuple(notices))
+            face_result = self._face_step(session, identity.photo)
+            self._timed(session, "face", started)
+            flags += face_flags(face_result)
+            notice = face_notice(face_result)
+            if notice is not None:
+                notices.append(reason(notice))
+                flags.append(FLAG_STAFF_CONFIRMATION)
         self._publish(session, state=FlowState.INSURANCE, step="insurance", progress=0.65,
                       masked_name=identity.masked_name, photo=identity.photo, verdict=verdict,
-                      notices=tuple(notices))
+                      notices=tuple(notices), face_step="", face_guidance=None, face_challenge=None)
 
         # 3. insurance (speculative result, or wait for it now)
         started = time.perf_counter()
@@ -414,6 +522,105 @@ class KioskFlow:
             self._publish_locked(state=FlowState.DONE, step="done", progress=1.0, ticket=ticket,
                                  notices=tuple(notices), timings_ms=tuple(session.timings.items()))
 
+    # -- the face step ---------------------------------------------------------------------------------
+    def _face_step(self, session: _Session, chip_photo: bytes | None) -> FaceResult:
+        face = self.services.face
+        if face is None:  # switched on, but the models could not be loaded at start-up
+            return FaceResult(None, refer(FaceReason.MODEL_UNAVAILABLE), 0)
+        try:
+            return self._face_session(session, face, chip_photo)
+        except _Abandoned:
+            raise
+        except Exception as exc:  # a face-engine fault must not stop the check-in: staff confirm instead
+            log.warning("face check failed: %s", type(exc).__name__)
+            return FaceResult(None, refer(FaceReason.MODEL_UNAVAILABLE), 0)
+        finally:
+            with self._face_lock:  # the decision is taken: nothing biometric is needed any more
+                face.wipe()
+
+    def _face_call(self, session: _Session, call: Callable[[], Any]) -> Any:
+        with self._face_lock:
+            with self._lock:
+                if session is not self._session:
+                    raise _Abandoned()
+            return call()
+
+    def _face_wait(self, session: _Session, deadline: float, *, consent_phase: bool
+                   ) -> tuple[bool | None, bool, Any]:
+        """Sleep until the awaited event (the consent answer, or a frame) or skip or the deadline; return
+        (consent, skipped, frame), taking the frame."""
+        while True:
+            session.face_wakeup.clear()
+            with self._lock:
+                if session is not self._session:
+                    raise _Abandoned()
+                frame = None if consent_phase else session.face_frame
+                session.face_frame = None
+                state = (session.face_consent, session.face_skipped, frame)
+            if state[1] or (state[0] is not None if consent_phase else frame is not None):
+                return state
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return state
+            session.face_wakeup.wait(left)
+
+    def _face_session(self, session: _Session, face: FaceCheckPort, chip_photo: bytes | None) -> FaceResult:
+        policy = self.policy
+        deadline = time.monotonic() + policy.face_timeout_s
+        self._publish(session, face_step="consent", face_outcome=None, face_guidance=None, face_challenge=None)
+        consent, skipped, _ = self._face_wait(session, deadline, consent_phase=True)
+        # only a pressed "I agree" is consent; a refusal, "skip" or silence until the timeout is not
+        record = record_consent(consent is True and not skipped, language=self.language)
+        refused = self._face_call(session, lambda: face.give_consent(record))
+        if refused is not None:
+            return self._face_done(session, FaceResult(record, refused, 0))
+        self._publish(session, face_step="deciding")
+        if chip_photo:
+            photo = chip_photo
+            self._face_call(session, lambda: face.set_chip_photo(photo))
+        early: FaceDecision = self._face_call(session, face.decide)
+        if early.outcome is Outcome.NOT_CHECKED:  # chip photo unusable or models missing: no challenge
+            return self._face_done(session, FaceResult(record, early, 0))
+        challenge = self._face_call(session, face.start_challenge)
+        with self._lock:
+            if session is not self._session:
+                raise _Abandoned()
+            session.face_frame = None
+        self._publish(session, face_step="challenge", face_challenge=str(challenge.value))
+        until = min(deadline, time.monotonic() + policy.face_challenge_s)
+        frames = 0
+        guidance: str | None = None
+        while True:
+            _, skipped, frame = self._face_wait(session, until, consent_phase=False)
+            if frame is not None:
+                frames += 1
+                try:
+                    feedback = self._face_call(session, partial(face.add_frame, frame))
+                except FaceError:  # an odd frame (size) is skipped, not fatal
+                    continue
+                code = str(feedback.guidance[0].value) if feedback.guidance else None
+                if code != guidance:
+                    guidance = code
+                    self._publish(session, face_guidance=code)
+                live = self._face_call(session, face.liveness)
+                if live is not None and live.passed:
+                    break  # the action is done: no need to keep the patient waiting
+            if skipped or time.monotonic() >= until:
+                break
+        self._publish(session, face_step="deciding")
+        decision = self._face_call(session, face.decide)
+        return self._face_done(session, FaceResult(record, decision, frames))
+
+    def _face_done(self, session: _Session, result: FaceResult) -> FaceResult:
+        # a line without personal data: codes, a rounded distance, the consent text version
+        log.info("face check: consent=%s text=%s outcome=%s reason=%s distance=%s liveness=%s frames=%d",
+                 None if result.consent is None else result.consent.granted,
+                 None if result.consent is None else result.consent.text_version, result.decision.outcome,
+                 result.decision.reason, _rounded(result.decision.distance), result.decision.liveness,
+                 result.frames)
+        self._publish(session, face_step="", face_outcome=str(result.decision.outcome), face_guidance=None)
+        return result
+
     # -- speculative look-ups ----------------------------------------------------------------------
     def _start_lookups(self, session: _Session, mrz: Any, personal: Any) -> None:
         """Started as soon as DG1/DG13 are in; results are used only if the verdict allows it."""
@@ -437,6 +644,44 @@ class KioskFlow:
             return result
         except Exception:  # HIS down or slow: check in as a walk-in; the outbox reconciles
             return None
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """The face step's outcome as the flow records it (codes only)."""
+
+    consent: ConsentRecord | None  # None: the step could not start (models unavailable)
+    decision: FaceDecision
+    frames: int  # camera frames processed; 0 with consent = no camera
+
+
+def _rounded(distance: float | None) -> str:
+    return "-" if distance is None else f"{distance:.2f}"
+
+
+def face_flags(result: FaceResult) -> list[str]:
+    """What the visit stores about the face check: codes and a rounded distance, no image or embedding."""
+    decision = result.decision
+    flags = [f"face:{decision.outcome}", f"face-reason:{decision.reason}"]
+    if result.consent is not None:
+        flags.append(f"face-consent:{'granted' if result.consent.granted else 'declined'}")
+        flags.append(f"face-consent-text:{result.consent.text_version}")
+    if decision.distance is not None:
+        flags.append(f"face-distance:{_rounded(decision.distance)}")
+    return flags
+
+
+def face_notice(result: FaceResult) -> str | None:
+    """The notice (and with it the staff-confirmation flag) for anything but a ``match``."""
+    outcome = result.decision.outcome
+    if outcome is Outcome.MATCH:
+        return None
+    if outcome is Outcome.NOT_CHECKED or (result.consent is not None and result.consent.granted
+                                          and result.frames == 0):
+        return "face-not-checked"  # declined, timed out, no camera, no usable chip photo or no models
+    if outcome is Outcome.NO_MATCH:
+        return "face-no-match"
+    return "face-unsure"
 
 
 def _todays_appointment(his: HisPort, id_number: str) -> AppointmentRef | None:
