@@ -163,3 +163,21 @@ def configure_logging(
 def refused_fields(names: Iterable[str]) -> list[str]:
     """Which of ``names`` the filter would refuse (for tests and config checks)."""
     return sorted(n for n in names if n.lower() in PII_FIELDS)
+
+
+class UrlQueryRedaction(logging.Filter):
+    """urllib3 logs every request URL at DEBUG; our clients' query strings carry tokens, password hashes and
+    ID numbers. This strips the query from those records wherever logging is configured."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(a.split("?", 1)[0] + "?<redacted>" if isinstance(a, str) and "?" in a else a
+                                for a in record.args)
+        return True
+
+
+def install_url_redaction() -> None:
+    """Idempotent: called by every HTTP client module at construction."""
+    target = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, UrlQueryRedaction) for f in target.filters):
+        target.addFilter(UrlQueryRedaction())

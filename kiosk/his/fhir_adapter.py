@@ -38,6 +38,7 @@ from kiosk.errors import (
     HisUnavailable,
 )
 from kiosk.his.models import AppointmentRef, Department, EncounterRef, HisIdentity, PatientRef
+from kiosk.logs import install_url_redaction
 
 log = logging.getLogger("kiosk.his")
 
@@ -55,23 +56,6 @@ ARRIVED_OR_LATER = ("arrived", "checked-in", "fulfilled")
 MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a kiosk's searches return a handful of resources
 _KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _LOCATION = re.compile(r"/(?P<type>[A-Za-z]+)/(?P<id>[A-Za-z0-9.-]{1,64})(?:/_history/(?P<vid>[^/]+))?/?$")
-
-
-class _RedactQuery(logging.Filter):
-    """urllib3 logs each request URL at DEBUG; here the query string holds identifiers (ID numbers). Strip it.
-    (Belongs in the project-wide log redaction once there is one; installed once, idempotent.)"""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(a.split("?", 1)[0] + "?<redacted>" if isinstance(a, str) and "?" in a else a
-                                for a in record.args)
-        return True
-
-
-def _install_redaction() -> None:
-    target = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, _RedactQuery) for f in target.filters):
-        target.addFilter(_RedactQuery())
 
 
 @dataclass(frozen=True)
@@ -167,7 +151,7 @@ class FhirHisAdapter:
         self._base = settings.base_url.rstrip("/")
         self._session = session or requests.Session()
         self._owns_session = session is None
-        _install_redaction()
+        install_url_redaction()
 
     def close(self) -> None:
         if self._owns_session:

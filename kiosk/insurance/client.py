@@ -36,6 +36,7 @@ from kiosk.errors import (
     InsuranceUnavailable,
 )
 from kiosk.insurance.models import BhytCredentials, InsuranceResult
+from kiosk.logs import install_url_redaction
 
 log = logging.getLogger("kiosk.insurance")
 
@@ -43,23 +44,6 @@ LOGIN_PATH = "/api/token/take"
 LOOKUP_PATH = "/api/egw/KQNhanLichSuKCB2024"
 _ID_NUMBER = re.compile(r"\d{12}")
 _MAX_BODY = 4 * 1024 * 1024  # a card check answer is a few kB; refuse to parse anything absurd
-
-
-class _RedactQuery(logging.Filter):
-    """urllib3 logs each request URL at DEBUG; here the query holds the token and password hash. Strip it.
-    (Belongs in the project-wide log redaction once there is one; installed once, idempotent.)"""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(a.split("?", 1)[0] + "?<redacted>" if isinstance(a, str) and "?" in a else a
-                                for a in record.args)
-        return True
-
-
-def _install_redaction() -> None:
-    target = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, _RedactQuery) for f in target.filters):
-        target.addFilter(_RedactQuery())
 
 
 def md5_hex(secret: str, *, uppercase: bool = False) -> str:
@@ -137,7 +121,7 @@ class BhytClient:
         self._lock = threading.Lock()
         self._token: dict[str, str] | None = None
         self._token_expires: float | None = None  # monotonic seconds, when the gateway tells us
-        _install_redaction()
+        install_url_redaction()
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
