@@ -43,6 +43,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from kiosk.his.models import HisIdentity
+from kiosk.loopback import tracked_handler
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 SUPPORTED_TYPES = ("Patient", "Appointment", "Encounter", "Location", "Organization", "Coverage")
@@ -564,25 +565,8 @@ def _representation(resource: dict[str, Any], headers: Mapping[str, str]) -> dic
 
 
 def _handler_for(server: FhirServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out as two writes; without NODELAY, Nagle + delayed ACK adds ~40 ms.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with server._lock:
-                server._connections.add(self.connection)
-
-        def finish(self) -> None:
-            with server._lock:
-                server._connections.discard(self.connection)
-            with contextlib.suppress(OSError):
-                super().finish()
+    class Handler(tracked_handler(server)):  # type: ignore[misc,valid-type]
         server_version = "cccd-kiosk-fhir/1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # silent: URLs hold identifiers
-            return
 
         def _serve(self, method: str) -> None:
             with server._lock:

@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 from kiosk.insurance.client import LOGIN_PATH, LOOKUP_PATH, md5_hex
 from kiosk.insurance.codes import CODE_TABLE
 from kiosk.insurance.models import BhytCredentials
+from kiosk.loopback import tracked_handler
 
 _MAX_REQUEST = 64 * 1024
 _CARD_FOUND_CODES = {"000", "001", "002", "003", "004", "010", "110", "120", "121", "122", "123", "124"}
@@ -391,25 +392,8 @@ def _parse_body(content_type: str, raw: bytes) -> dict[str, str] | None:
 
 
 def _handler_for(emulator: BhytEmulator) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out as two writes; without NODELAY, Nagle + delayed ACK adds ~40 ms.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with emulator._lock:
-                emulator._connections.add(self.connection)
-
-        def finish(self) -> None:
-            with emulator._lock:
-                emulator._connections.discard(self.connection)
-            with contextlib.suppress(OSError):
-                super().finish()
+    class Handler(tracked_handler(emulator)):  # type: ignore[misc,valid-type]
         server_version = "bhyt-emulator/1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # silent: URLs hold secrets
-            return
 
         def _handle(self, method: str) -> None:
             parts = urlsplit(self.path)
