@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
@@ -21,6 +22,7 @@ from ui.i18n import Translator
 from ui.screens import Screen
 from ui.screens.attract import AttractScreen
 from ui.screens.department import DepartmentScreen
+from ui.screens.face import FaceFrameFeeder, FaceScreen
 from ui.screens.failure import FailureScreen
 from ui.screens.idle import IdleDialog
 from ui.screens.key_entry import KeyEntryScreen
@@ -49,6 +51,7 @@ SCREEN_FOR_STATE = {
     FlowState.WAITING: "key_source",
     FlowState.READING: "progress",
     FlowState.VERIFYING: "progress",
+    FlowState.FACE: "face",
     FlowState.INSURANCE: "result",
     FlowState.CHECKING_IN: "result",
     FlowState.PRINTING: "result",
@@ -56,14 +59,18 @@ SCREEN_FOR_STATE = {
     FlowState.DONE: "ticket",
     FlowState.FAILED: "failure",
 }
-#: states in which the kiosk waits for the patient (the idle timer runs)
+#: states in which the kiosk waits for the patient (the idle timer runs). Not the face step: the flow's own
+#: face timeout takes silence as a refusal and goes on (kiosk.flow.machine.FlowPolicy.face_timeout_s)
 _PATIENT_TURN = frozenset({FlowState.WAITING, FlowState.CHOOSE_DEPARTMENT})
 _SCANNING = frozenset({FlowState.IDLE, FlowState.WAITING})
 
 
 class KioskWindow(QMainWindow):
     def __init__(self, bridge: FlowBridge, tr: Translator, *, scanner: CameraScanner | None = None,
-                 timings: KioskTimings = DEFAULT_TIMINGS, on_call_staff: Callable[[], None] | None = None) -> None:
+                 timings: KioskTimings = DEFAULT_TIMINGS, on_call_staff: Callable[[], None] | None = None,
+                 face_source: Callable[[], Any] | None = None) -> None:
+        """``face_source`` opens the camera for the face challenge (an ``ocr.camera.FrameSource`` giving BGR
+        frames); by default the QR scanner's camera."""
         super().__init__()
         self.bridge = bridge
         self.translator = tr
@@ -83,7 +90,7 @@ class KioskWindow(QMainWindow):
         self.screens: dict[str, Screen] = {
             "attract": AttractScreen(), "key_source": KeySourceScreen(), "key_entry": KeyEntryScreen(),
             "progress": ProgressScreen(), "result": ResultScreen(), "department": DepartmentScreen(),
-            "ticket": TicketScreen(), "failure": FailureScreen(),
+            "ticket": TicketScreen(), "failure": FailureScreen(), "face": FaceScreen(),
         }
         self.stack = QStackedWidget()
         for screen in self.screens.values():
@@ -115,6 +122,13 @@ class KioskWindow(QMainWindow):
         self._done_timer = QTimer(self)
         self._done_timer.setInterval(1000)
         self._done_timer.timeout.connect(self._done_tick)
+
+        if face_source is None and scanner is not None:
+            face_source = scanner._open_source  # the one camera of the kiosk (free while not scanning)
+        self.face_feeder: FaceFrameFeeder | None = None
+        if face_source is not None:
+            self.face_feeder = FaceFrameFeeder(face_source, self._face_frame, parent=self)
+            self.face_feeder.camera_error.connect(self._face_skip)
 
         bridge.view_changed.connect(self.show_view)
         tr.on_change(lambda _language: self._render())
@@ -187,6 +201,8 @@ class KioskWindow(QMainWindow):
         self.idle_dialog.stop()
         if self.scanner is not None:
             self.scanner.stop()
+        if self.face_feeder is not None:
+            self.face_feeder.stop()
 
     def visible_texts(self) -> list[str]:
         """Every text the patient can see now (tests, screenshot checks)."""
@@ -218,6 +234,10 @@ class KioskWindow(QMainWindow):
         ticket = s["ticket"]
         assert isinstance(ticket, TicketScreen)
         ticket.done.connect(self._ticket_done)
+        face = s["face"]
+        assert isinstance(face, FaceScreen)
+        face.consent.connect(self._face_consent)
+        face.skip.connect(self._face_skip)
 
     def _render(self) -> None:
         tr = self.translator
@@ -274,6 +294,20 @@ class KioskWindow(QMainWindow):
             self.bridge.finish()
         self._render()
 
+    # -- face check ------------------------------------------------------------------------------------
+    # through the bridge's event thread, in order with the other events (FlowBridge has no face methods)
+    def _face_consent(self, granted: bool) -> None:
+        self.bridge._send(lambda f: f.face_consent(granted))
+
+    def _face_skip(self) -> None:
+        self.bridge._send(lambda f: f.face_skip())
+
+    def _face_frame(self, frame: object) -> None:
+        """On the camera thread: straight to the flow, which only keeps the latest frame and returns."""
+        flow = self.bridge.flow
+        if flow is not None:
+            flow.face_frame(frame)
+
     # -- camera -----------------------------------------------------------------------------------
     def _camera_guidance(self, code: str) -> None:
         screen = self.screens["key_source"]
@@ -320,3 +354,8 @@ class KioskWindow(QMainWindow):
                 self.scanner.start()
             else:
                 self.scanner.stop()
+        if self.face_feeder is not None:
+            if state is FlowState.FACE and self._view.face_step == "challenge":
+                self.face_feeder.start()
+            else:
+                self.face_feeder.stop()
