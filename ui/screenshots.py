@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 SIZE = (1024, 768)
 LANGUAGES = ("vi", "en")
 
@@ -105,7 +107,8 @@ def render_kiosk(app: Any, out: Path, language: str) -> list[Path]:
         w._camera_guidance("glare")  # what the camera loop reports for a shiny card
         shot(w, "03-show-qr")
         demo.bridge.cancel()
-        _pump(app, lambda: w.current_screen == "attract")
+        demo.bridge.card_removed()  # the flow remembers a card left on the reader: lift it for the next picture
+        _pump(app, lambda: w.current_screen == "attract" and not w.view.card_present)
         env.bhyt.set_scenario(delay=2.5)  # keep the result screen up long enough to see it
         demo.bridge.key_provided(*key(env))
         _pump(app, lambda: w.current_screen == "key_source")
@@ -148,7 +151,56 @@ def render_kiosk(app: Any, out: Path, language: str) -> list[Path]:
             if name.endswith("clone"):
                 demo.window.call_staff()
             shot(demo.window, name)
+
+    # the optional face check: consent question, then the challenge with live guidance
+    import dataclasses
+
+    with _kiosk(app, language, face_check=True, face=_PicturedFace()) as (env, demo):
+        window = demo.window
+        demo.flow.policy = dataclasses.replace(demo.flow.policy, face_challenge_s=3600)
+        demo.bridge.key_provided(*key(env))
+        demo.bridge.card_inserted()
+        _pump(app, lambda: window.current_screen == "face" and window.screens["face"].step == "consent")
+        shot(window, "14-face-consent")
+        window._face_consent(True)
+        _pump(app, lambda: window.screens["face"].step == "challenge")
+        demo.flow.face_frame(np.zeros((48, 64, 3), dtype=np.uint8))
+        _pump(app, lambda: window.view.face_guidance is not None)
+        shot(window, "15-face-challenge")
     return saved
+
+
+class _PicturedFace:
+    """Stands in for the face engine so the screens can be pictured without a camera: every frame gets
+    the "face the camera" guidance; the challenge is a head turn to the left."""
+
+    def give_consent(self, record: Any) -> Any:
+        return None
+
+    def set_chip_photo(self, data: bytes) -> None:
+        pass
+
+    def start_challenge(self, challenge: Any = None) -> Any:
+        from kiosk.face.liveness import Challenge
+
+        return Challenge.TURN_LEFT
+
+    def add_frame(self, frame: Any) -> Any:
+        from kiosk.face.detect import Guidance
+        from kiosk.face.session import FrameFeedback
+
+        return FrameFeedback(1, (Guidance.FACE_CAMERA,))
+
+    def liveness(self) -> Any:
+        return None
+
+    def decide(self) -> Any:
+        from kiosk.face.match import Reason, refer
+
+        return refer(Reason.NO_FACE_LIVE)
+
+    def wipe(self) -> None:
+        pass
 
 
 def _grab_with_dialog(window: Any, path: Path) -> Path:
@@ -237,4 +289,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Every PNG is written. Skip the interpreter's teardown: with this many windows and flows in one
+    # process, a C extension's refcount error on ``True`` aborts the final garbage collection
+    # ("bool_dealloc", exit 134) - seen without the face screens too once two more kiosk sessions run.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
