@@ -142,6 +142,12 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class FaceConfig:
+    #: the optional, consent-gated face check in the check-in flow (docs/face.md); off until a site calibrates it
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     kiosk_id: str = "kiosk-1"
     site_name: str = ""
@@ -160,6 +166,7 @@ class KioskConfig:
     retention: RetentionConfig = RetentionConfig()
     printer: PrinterConfig = PrinterConfig()
     metrics: MetricsConfig = MetricsConfig()
+    face: FaceConfig = FaceConfig()
 
     def hardware(self) -> KioskProfile:
         """The selected kiosk model (reader, printer and camera profiles)."""
@@ -506,6 +513,7 @@ __all__ = [
     "BhytConfig",
     "ConfigError",
     "Department",
+    "FaceConfig",
     "HisConfig",
     "KioskConfig",
     "LoadedConfig",

@@ -79,7 +79,7 @@ def _run_kiosk(args: argparse.Namespace) -> int:
     language = args.language or config.language
     app = make_app()
     bridge = FlowBridge()
-    wiring = wire(config, lambda: PcscConnection(wait_for_card(None, timeout=5.0)))
+    wiring = wire(config, lambda: PcscConnection(wait_for_card(None, timeout=5.0)), face_check=config.face.enabled)
     on_view: Any = bridge.post_view
     metrics = None
     if config.metrics.enabled:

@@ -13,6 +13,8 @@ from kiosk.metrics import KioskMetrics
 
 #: flow timing names → metric step labels
 _STEPS = {"read": "read", "verify": "verify", "insurance": "bhyt", "checkin": "his", "ticket": "ticket"}
+#: steps whose time is the patient's (deciding on consent, turning the head), not the kiosk's
+_PATIENT_PACED = frozenset({"face"})
 
 
 class FlowMetrics:
@@ -40,13 +42,15 @@ class FlowMetrics:
         elif view.failure is not None and view.failure.code in ("not-genuine", "clone-suspected", "data-mismatch"):
             metrics.record_verdict("failed")
         if view.state is FlowState.DONE and view.ticket is not None:
-            metrics.record_checkin("offline" if view.ticket.staff_confirmation else "online")
+            offline = any(n.code in ("his-offline", "insurance-offline") for n in view.notices)
+            metrics.record_checkin("offline" if offline else "online")
         elif view.state is FlowState.FAILED:
             metrics.record_checkin("refused")
         for name, ms in timings.items():
             metrics.latency.labels(step=_STEPS.get(name, name)).observe(ms / 1000)
-        if timings:
-            metrics.latency.labels(step="total").observe(sum(timings.values()) / 1000)
+        machine_ms = [ms for name, ms in timings.items() if name not in _PATIENT_PACED]
+        if machine_ms:
+            metrics.latency.labels(step="total").observe(sum(machine_ms) / 1000)
 
 
 def fan_out(*listeners: Callable[[FlowView], None]) -> Callable[[FlowView], None]:

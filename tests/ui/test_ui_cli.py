@@ -60,5 +60,5 @@ def test_run_demo_starts_and_quits(fake_exec: list[str], capsys: Any) -> None:
 def test_staff_demo_starts_and_quits(fake_exec: list[str]) -> None:
     from kiosk.cli import staff
 
-    assert staff.run(argparse.Namespace(demo=True, reader=None, language="vi")) == 0
+    assert staff.run(argparse.Namespace(demo=True, reader=None, language="vi", api_origin=[], api_port=0)) == 0
     assert "Đọc thẻ căn cước — bàn nhân viên" in fake_exec
