@@ -77,6 +77,12 @@ class FlowBridge(QObject):
     def finish(self) -> None:
         self._send(lambda f: f.finish())
 
+    def face_consent(self, granted: bool) -> None:
+        self._send(lambda f: f.face_consent(granted))
+
+    def face_skip(self) -> None:
+        self._send(lambda f: f.face_skip())
+
     def set_language(self, language: str) -> None:
         def apply(flow: KioskFlow) -> None:
             flow.language = language  # the ticket is printed in the patient's language

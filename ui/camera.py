@@ -79,6 +79,11 @@ class CameraScanner(QObject):
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def open_source(self) -> Callable[[], FrameSource]:
+        """The kiosk's one camera, for other users while this scanner is stopped (the face step)."""
+        return self._open_source
+
     def start(self) -> None:
         if self.running:
             return

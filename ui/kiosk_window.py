@@ -124,7 +124,7 @@ class KioskWindow(QMainWindow):
         self._done_timer.timeout.connect(self._done_tick)
 
         if face_source is None and scanner is not None:
-            face_source = scanner._open_source  # the one camera of the kiosk (free while not scanning)
+            face_source = scanner.open_source  # the one camera of the kiosk (free while not scanning)
         self.face_feeder: FaceFrameFeeder | None = None
         if face_source is not None:
             self.face_feeder = FaceFrameFeeder(face_source, self._face_frame, parent=self)
@@ -297,10 +297,10 @@ class KioskWindow(QMainWindow):
     # -- face check ------------------------------------------------------------------------------------
     # through the bridge's event thread, in order with the other events (FlowBridge has no face methods)
     def _face_consent(self, granted: bool) -> None:
-        self.bridge._send(lambda f: f.face_consent(granted))
+        self.bridge.face_consent(granted)
 
     def _face_skip(self) -> None:
-        self.bridge._send(lambda f: f.face_skip())
+        self.bridge.face_skip()
 
     def _face_frame(self, frame: object) -> None:
         """On the camera thread: straight to the flow, which only keeps the latest frame and returns."""
