@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import termios
 import time
 from typing import Any, Self
 
@@ -28,6 +29,8 @@ from nfc.errors import (
 from nfc.transport import pn532_frames as f
 from nfc.transport.base import CardConnection
 
+#: what pyserial raises when the line fails (termios.error is not an OSError)
+_LINE_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, termios.error)
 log = logging.getLogger(__name__)
 
 #: SAMConfiguration: normal mode (no SAM), virtual-card timeout 0x14 × 50 ms, use IRQ pin (UM0701-02 §7.2.10).
@@ -199,7 +202,7 @@ class Pn532Connection(CardConnection):
 
     def _close_port(self) -> None:
         self._open = False
-        with contextlib.suppress(serial.SerialException, OSError):
+        with contextlib.suppress(*_LINE_ERRORS):
             self._serial.close()
 
     # --- framing ----------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ class Pn532Connection(CardConnection):
         try:
             self._serial.write(data)
             self._serial.flush()
-        except (serial.SerialException, OSError) as exc:
+        except _LINE_ERRORS as exc:
             raise TransportError(f"PN532 serial write failed ({type(exc).__name__})") from exc
 
     def _read_frame(self, deadline: float) -> f.Frame:
@@ -221,7 +224,7 @@ class Pn532Connection(CardConnection):
             try:
                 self._serial.timeout = min(remaining, 0.05)
                 chunk = self._serial.read(max(1, self._serial.in_waiting))
-            except (serial.SerialException, OSError) as exc:
+            except _LINE_ERRORS as exc:
                 raise TransportError(f"PN532 serial read failed ({type(exc).__name__})") from exc
             self._decoder.feed(chunk)
 
@@ -257,7 +260,10 @@ class Pn532Connection(CardConnection):
 
     def _send_until_ack(self, frame: bytes, ack_timeout: float) -> None:
         for _attempt in range(self.retries + 1):
-            self._serial.reset_input_buffer()  # stale bytes would be taken for the answer
+            try:
+                self._serial.reset_input_buffer()  # stale bytes would be taken for the answer
+            except _LINE_ERRORS as exc:  # the serial line hung up (USB-UART bridge unplugged)
+                raise TransportError(f"PN532 serial line lost ({type(exc).__name__})") from exc
             self._decoder.clear()
             self._write(frame)
             deadline = time.monotonic() + ack_timeout

@@ -105,6 +105,8 @@ class Pn532Emulator:
                 self._handle(frame)
 
     def _send(self, data: bytes) -> None:
+        if self._stop.is_set():
+            return  # unplugged: the line is gone
         self.sent.append(data)
         os.write(self._master, data)
 
