@@ -23,18 +23,16 @@ commit then close the connection without answering, the lost-response case idemp
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import json
 import secrets
-import socket
 import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -43,7 +41,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from kiosk.his.models import HisIdentity
-from kiosk.loopback import tracked_handler
+from kiosk.loopback import LoopbackServer, tracked_handler
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 SUPPORTED_TYPES = ("Patient", "Appointment", "Encounter", "Location", "Organization", "Coverage")
@@ -282,50 +280,23 @@ class _Failure:
     methods: tuple[str, ...] | None
 
 
-class FhirServer:
+class FhirServer(LoopbackServer):
     """See the module doc. ``with FhirServer() as fhir: fhir.url`` gives the base URL."""
 
     def __init__(self, *, db_path: str | Path | None = None, host: str = "127.0.0.1", port: int = 0,
                  require_if_match: bool = False) -> None:
-        self._host, self._port = host, port
+        self._init_loopback(host, port)
         self.require_if_match = require_if_match
         self._store = _Store(str(db_path) if db_path is not None else ":memory:")
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._failure: _Failure | None = None
         self._requests: Counter[str] = Counter()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()  # open keep-alive connections, cut on stop
 
     # --- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> FhirServer:
-        if self._server is None:
-            self._stopping.clear()
-            server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
-            server.daemon_threads = True
-            server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-            self._port = server.server_address[1]
-            self._server = server
-            self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="fhir-server", daemon=True)
-            self._thread.start()
-        return self
+    _thread_name = "fhir-server"
 
-    def stop(self) -> None:
-        self._stopping.set()
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        with self._lock:
-            connections, self._connections = set(self._connections), set()
-        for sock in connections:  # "down" must also break pooled keep-alive connections
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        if thread is not None:
-            thread.join(timeout=5)
+    def _make_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
+
 
     def close(self) -> None:
         self.stop()

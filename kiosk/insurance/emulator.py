@@ -17,25 +17,22 @@ person's own ``code`` (default 000). The emulator never logs request contents.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import secrets
-import socket
-import threading
 import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kiosk.insurance.client import LOGIN_PATH, LOOKUP_PATH, md5_hex
 from kiosk.insurance.codes import CODE_TABLE
 from kiosk.insurance.models import BhytCredentials
-from kiosk.loopback import tracked_handler
+from kiosk.loopback import LoopbackServer, tracked_handler
 
 _MAX_REQUEST = 64 * 1024
 _CARD_FOUND_CODES = {"000", "001", "002", "003", "004", "010", "110", "120", "121", "122", "123", "124"}
@@ -111,7 +108,7 @@ def _norm_name(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
-class BhytEmulator:
+class BhytEmulator(LoopbackServer):
     """See the module doc. ``port=0`` picks an ephemeral port; ``auth_error`` chooses how a stale token is
     reported: ``"http"`` (HTTP 401 + ``maKetQua`` 401) or ``"body"`` (HTTP 200 + ``maKetQua`` 401)."""
 
@@ -134,45 +131,16 @@ class BhytEmulator:
         self.officers = dict(officers or {"079080000999": "NGUYỄN THỊ CÁN BỘ"})
         self.token_ttl = token_ttl
         self.auth_error = auth_error
-        self._host = host
-        self._port = port
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
+        self._init_loopback(host, port)
         self._state = _State()
         for person in default_people() if people is None else people:
             self.add_person(person)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()  # open keep-alive connections, cut on stop
 
     # --- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> BhytEmulator:
-        if self._server is None:
-            self._stopping.clear()
-            server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
-            server.daemon_threads = True
-            server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-            self._port = server.server_address[1]  # keep the port across go_down/come_up
-            self._server = server
-            self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="bhyt-emulator", daemon=True)
-            self._thread.start()
-        return self
+    _thread_name = "bhyt-emulator"
 
-    def stop(self) -> None:
-        self._stopping.set()  # wakes handlers sleeping in a "slow" scenario
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        with self._lock:
-            connections, self._connections = set(self._connections), set()
-        for sock in connections:  # "down" must also break pooled keep-alive connections
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        if thread is not None:
-            thread.join(timeout=5)
+    def _make_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def __enter__(self) -> BhytEmulator:
         return self.start()
