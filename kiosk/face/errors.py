@@ -1,21 +1,20 @@
-"""Errors of the face check. Same shape as ``nfc.errors``: a stable ``reason`` code the flow maps to
-patient text, and a ``hint`` for staff. Messages never contain images, embeddings or identities."""
+"""Errors of the face check, part of the kiosk hierarchy (``kiosk.errors.KioskError``): a stable
+``reason`` code the flow maps to patient text, and a ``hint`` for staff. Messages never contain images,
+embeddings or identities."""
 
 from __future__ import annotations
 
+from kiosk.errors import KioskError
 
-class FaceError(Exception):
+
+class FaceError(KioskError):
     """Base of every error raised by ``kiosk.face``."""
 
     reason: str = "face-error"
     hint: str = "The face check could not run. Confirm the patient's identity by hand."
 
     def __init__(self, message: str, *, hint: str | None = None, reason: str | None = None) -> None:
-        super().__init__(message)
-        if hint is not None:
-            self.hint = hint
-        if reason is not None:
-            self.reason = reason
+        super().__init__(reason, hint, detail=message)
 
 
 class FaceModelError(FaceError):
