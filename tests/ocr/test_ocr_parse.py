@@ -84,3 +84,70 @@ def test_decode_generic_td3() -> None:
 def test_repr_masks_personal_data() -> None:
     r = evaluate("TD1-CCCD", CCCD)
     assert "NGUYEN" not in repr(r) and "001090000001" not in repr(r)
+
+
+# --- confusable disambiguation (parse._disambiguate) ------------------------------------------------
+
+
+def td1(doc: str, opt1: str) -> tuple[str, str, str]:
+    """A check-digit-valid generic TD1 (specimen dates and name) with the given number and optional data."""
+    l1 = f"I<UTO{doc}{check_digit(doc)}{opt1.ljust(15, '<')}"
+    l2 = "7408122F1204159UTO<<<<<<<<<<<"
+    l2 += check_digit(l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29])
+    return l1, l2, "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+
+
+def ambiguous(probs: list[np.ndarray], line: int, pos: int, top: str, second: str, p2: float) -> None:
+    """Make one cell read ``top`` first and ``second`` as the runner-up with probability ``p2``."""
+    row = np.full(len(CLASSES), 1e-4, np.float32)
+    row[CLASSES.index(top)] = 1 - p2
+    row[CLASSES.index(second)] = p2
+    probs[line][pos] = row / row.sum()
+
+
+def test_disambiguation_takes_the_only_combination_every_check_accepts() -> None:
+    lines = td1("D2O14589C", "AB0C12")
+    probs = onehot(lines)
+    ambiguous(probs, 0, 7, "0", "O", 0.3)  # document number: printed O read as 0 (field digit + composite)
+    plain = decode("TD1", onehot(lines))
+    assert plain.valid and plain.corrected == 0
+    r = decode("TD1", probs)
+    assert r.valid and r.lines == lines and r.corrected == 1
+
+
+def test_disambiguation_composite_digit_decides() -> None:
+    # the printed 0 in the TD1 optional data read as O: no field digit there, the composite digit decides
+    lines = td1("D2O14589C", "AB0C12")
+    misread = (lines[0][:17] + "O" + lines[0][18:], *lines[1:])
+    checks = evaluate("TD1", misread).checks
+    assert [k for k, ok in checks.items() if not ok] == ["composite"]
+    probs = onehot(lines)
+    ambiguous(probs, 0, 17, "O", "0", 0.4)
+    r = decode("TD1", probs)
+    assert r.valid and r.lines == lines and r.corrected == 1
+    # a weak runner-up is not enough where only the composite digit decides
+    ambiguous(probs, 0, 17, "O", "0", 0.1)
+    assert not decode("TD1", probs).valid
+
+
+def test_disambiguation_refuses_when_two_combinations_validate() -> None:
+    # S (28) and 8 differ by 20: no 7-3-1 check digit can tell them apart. A cell torn between them leaves
+    # two valid readings → invalid, never a guess
+    lines = td1("D2O1S589C", "")
+    probs = onehot(lines)
+    ambiguous(probs, 0, 9, "S", "8", 0.48)  # too unsure for the plain reading (0.52 < 0.55)
+    assert not decode("TD1", probs).valid
+    probs = onehot(lines)
+    ambiguous(probs, 0, 9, "S", "O", 0.48)  # S/O is no confusable pair: no enumeration at all
+    assert not decode("TD1", probs).valid
+
+
+def test_disambiguation_refuses_a_weak_alternative_and_too_many_cells() -> None:
+    lines = td1("D2O14589C", "")
+    probs = onehot(lines)
+    ambiguous(probs, 0, 7, "0", "O", 0.01)  # the O was barely considered: no substitution
+    assert not decode("TD1", probs).valid
+    probs = onehot(lines)
+    ambiguous(probs, 0, 7, "0", "O", 0.3)
+    ambiguous(probs, 0, 10, "4", "A", 0.3)  # a second ambiguous cell: more than MAX_AMBIGUOUS, refused
+    assert not decode("TD1", probs).valid
