@@ -4,22 +4,13 @@ Decoding takes per-position class probabilities from the classifier and picks, a
 character *allowed by the field type* (digits in dates, letters in names, …). That is the only correction
 made: a confusable glyph (``O``/``0``, ``I``/``1``, ``B``/``8`` …) is mapped into the field's alphabet, and the
 result counts as read only if every check digit validates and every character is confidently recognised.
-
-One narrow exception (``_disambiguate``): in fields where both letters and digits are legal, a cell whose
-two best characters are a confusable pair (``0``/``O``, ``1``/``I`` …) with the alternative a real second
-choice is ambiguous *by the glyph*. If the plain reading is invalid and there are at most ``MAX_AMBIGUOUS``
-such cells, the combinations are evaluated with every rule above, and a reading is accepted only if it is
-the *only* combination that passes. None or two passing leave the reading invalid: a wrong key locks
-patients out. Measured risk (see docs/ocr.md): one check digit agrees by chance one time in ten, and the
-composite digit adds nothing for the document number or the TD3 optional data (its 7-3-1 weights line up
-with theirs), so the limits below are kept tight.
+No search over alternative characters is done to force check digits to pass: a wrong key locks patients out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from itertools import product
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -50,14 +41,6 @@ FORMATS: dict[str, tuple[int, int]] = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2
 #: check digit covers (document code, states, sex, name) need more, since nothing else catches a misread
 MIN_CONFIDENCE = 0.55
 MIN_CONFIDENCE_UNCHECKED = 0.8
-
-#: disambiguation of confusable pairs in alphanumeric fields (see the module docstring): minimum raw
-#: probability of the second choice in a field with its own check digit (plus the composite), in a field
-#: only the composite digit covers, and how many ambiguous cells may be enumerated (a second cell gained
-#: 3 of 1400 benchmark frames but doubled the false accepts of the adversarial simulation)
-ALT_MIN_CHECKED = 0.05
-ALT_MIN_COMPOSITE = 0.3
-MAX_AMBIGUOUS = 1
 
 Probs = npt.NDArray[np.float32]
 
@@ -164,8 +147,6 @@ class MrzResult:
     #: per field, the lowest character confidence (0…1)
     confidence: Mapping[str, float] = field(default_factory=dict)
     cccd: bool = False
-    #: cells whose confusable second choice was taken because only that combination validates
-    corrected: int = 0
 
     def __repr__(self) -> str:
         return (f"MrzResult(format={self.format!r}, valid={self.valid}, cccd={self.cccd}, "
@@ -207,80 +188,7 @@ def decode(fmt: str, probs: list[Probs]) -> MrzResult:
         result = evaluate("TD1-CCCD", cccd_lines, cccd_confs)
         if result.valid:
             return result
-        fixed = _disambiguate("TD1-CCCD", cccd_lines, cccd_confs, probs)
-        if fixed is not None:
-            return fixed
-    result = evaluate(fmt, lines, confs)
-    if result.valid:
-        return result
-    fixed = _disambiguate(fmt, lines, confs, probs)
-    return fixed if fixed is not None else result
-
-
-@dataclass(frozen=True)
-class _Ambiguous:
-    line: int
-    pos: int
-    alternative: str
-    #: confidence of either reading: the pair's share of the field-alphabet probability
-    conf: float
-
-
-def _own_checked(layout: Layout) -> list[list[bool]]:
-    """Per position: inside the data of a check digit other than the composite one?"""
-    n_lines, n_chars = FORMATS[layout.fmt]
-    own = [[False] * n_chars for _ in range(n_lines)]
-    for name, (spans, _) in layout.checks.items():
-        if name == "composite":
-            continue
-        for span in spans:
-            for i in range(span.start, span.end):
-                own[span.line][i] = True
-    return own
-
-
-def _ambiguous_cells(layout: Layout, lines: tuple[str, ...], probs: list[Probs]) -> list[_Ambiguous] | None:
-    """Cells of alphanumeric, check-covered fields whose two best characters are a confusable pair with
-    a real second choice; None if there are too many to enumerate safely."""
-    own, covered = _own_checked(layout), _covered(layout)
-    out: list[_Ambiguous] = []
-    for li, (p, alphabets) in enumerate(zip(probs, layout.alphabets, strict=True)):
-        for pos, (row, allowed) in enumerate(zip(p, alphabets, strict=True)):
-            if not covered[li][pos] or not (allowed & DIGITS and allowed & (LETTERS - FILLER)):
-                continue
-            idx = sorted((_INDEX[c] for c in allowed), key=lambda k: -float(row[k]))
-            first, second = CLASSES[idx[0]], CLASSES[idx[1]]
-            if first != lines[li][pos] or frozenset((first, second)) not in CONFUSABLE:
-                continue
-            p2 = float(row[idx[1]])
-            if p2 < (ALT_MIN_CHECKED if own[li][pos] else ALT_MIN_COMPOSITE):
-                continue
-            total = max(float(row[idx].sum()), 1e-9)
-            out.append(_Ambiguous(li, pos, second, min(1.0, (float(row[idx[0]]) + p2) / total)))
-    return out if len(out) <= MAX_AMBIGUOUS else None
-
-
-def _disambiguate(fmt: str, lines: tuple[str, ...], confs: list[list[float]], probs: list[Probs]
-                  ) -> MrzResult | None:
-    """The one combination of confusable readings that passes every check, or None (see module doc)."""
-    cells = _ambiguous_cells(LAYOUTS[fmt], lines, probs)
-    if not cells:
-        return None
-    base_confs = [list(c) for c in confs]
-    for cell in cells:
-        base_confs[cell.line][cell.pos] = cell.conf
-    passing: list[MrzResult] = []
-    for choice in product((False, True), repeat=len(cells)):
-        rows = [list(line) for line in lines]
-        for take, cell in zip(choice, cells, strict=True):
-            if take:
-                rows[cell.line][cell.pos] = cell.alternative
-        result = evaluate(fmt, tuple("".join(r) for r in rows), base_confs)
-        if result.valid:
-            passing.append(replace(result, corrected=sum(choice)))
-            if len(passing) > 1:
-                return None  # the check digits cannot tell the readings apart
-    return passing[0] if passing else None
+    return evaluate(fmt, lines, confs)
 
 
 def _decode(layout: Layout, probs: list[Probs]) -> tuple[tuple[str, ...], list[list[float]]]:
