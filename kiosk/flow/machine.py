@@ -420,7 +420,7 @@ class KioskFlow:
         started = time.perf_counter()
         report = services.verify(read, session.key, session.qr_text)
         self._timed(session, "verify", started)
-        verdict = report.verdict.value if hasattr(report.verdict, "value") else str(report.verdict)
+        verdict = str(report.verdict.value)  # nfc.verify.report.Verdict
         if verdict not in policy.accepted_verdicts:
             code = report.reason or ""
             if "clone" in code:
