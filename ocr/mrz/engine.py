@@ -12,8 +12,8 @@ from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import MODEL_PATH, Mlp, load_model
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import FORMATS, MrzResult, decode
-from ocr.mrz.rectify import band_edges, line_strip
-from ocr.mrz.segment import cells
+from ocr.mrz.rectify import band_edges, line_strip_mapped
+from ocr.mrz.segment import Grid, cut, fit_grid
 
 F32 = npt.NDArray[np.float32]
 MAX_CANDIDATES = 5
@@ -38,18 +38,51 @@ def formats_for(candidate: Candidate) -> tuple[str, ...]:
 def extract_cells(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ...] = (0.0,)
                   ) -> list[F32] | None:
     """Per-line character cells of ``candidate`` read as ``fmt`` (``len(shifts) * n`` per line, see
-    segment.cells), or None if the grid does not fit."""
+    segment.cut), or None if the grid does not fit."""
     n = FORMATS[fmt][1]
-    out: list[F32] = []
+    grids: list[Grid] = []
+    maps: list[npt.NDArray[np.float64]] = []
     for line in candidate.lines:
-        strip = line_strip(gray, line)
-        got = cells(strip, n, shifts, band_edges(strip, line))
-        if got is None:
+        strip, to_frame = line_strip_mapped(gray, line)
+        grid = fit_grid(strip, n, band_edges(strip, line))
+        if grid is None:
             return None
-        c, ratio = got
+        grids.append(grid)
+        maps.append(to_frame)
+    out: list[F32] = []
+    for grid in align_grids(grids, maps):
+        c, ratio = cut(grid, shifts)
         if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
             return None
         out.append(c)
+    return out
+
+
+def align_grids(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> list[Grid]:
+    """Every MRZ line starts at the same margin with the same pitch, so a line whose grid sits a whole
+    character off the others slipped (a speck taken for a first glyph, end fillers lost in glare): move it
+    back. The reference is the lines whose first and last glyph were both seen, else all lines; with two
+    lines and no such anchor nothing can be decided and nothing moves."""
+    ends = []
+    for grid, m in zip(grids, maps, strict=True):
+        xs, ys = grid.centres()
+        pts = np.array([[xs[0], ys[0], 1.0], [xs[-1], ys[-1], 1.0]]) @ m.T
+        ends.append(pts)
+    direction = sum((p[1] - p[0]) for p in ends)
+    direction = direction / max(float(np.linalg.norm(direction)), 1e-9)
+    pitch = float(np.median([np.linalg.norm(p[1] - p[0]) / (g.n - 1) for g, p in zip(grids, ends, strict=True)]))
+    # position of each line's grid along the text direction: mean of its first and last cell centre
+    pos = np.array([float((p[0] + p[1]) @ direction) / 2 for p in ends])
+    anchored = [i for i, g in enumerate(grids) if g.span == g.n]
+    if len(anchored) == 0 and len(grids) < 3:
+        return grids
+    ref = float(np.median(pos[anchored] if anchored else pos))
+    out = []
+    for grid, p in zip(grids, pos, strict=True):
+        off = (p - ref) / pitch
+        k = -round(off)
+        # only a clean whole-character slip moves a grid: anything else is perspective or a bad fit
+        out.append(grid.shifted(k) if k != 0 and abs(k) <= 2 and abs(off + k) < 0.3 else grid)
     return out
 
 

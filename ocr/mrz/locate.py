@@ -101,6 +101,10 @@ def _bands(mask: Gray, close_w: int) -> list[tuple[float, float, float, float]]:
         if h < 3 or w < 2 * h or area < 0.5 * w * h:
             continue
         pieces.append([float(x), float(x + w), y + h / 2.0, float(h)])
+        # closely stacked lines (small print, blur) can merge into one thick band: add its rows of text
+        # as bands of their own (the merged band stays; grouping picks whichever forms an MRZ)
+        for y0, y1 in _text_rows(mask[y : y + h, x : x + w]):
+            pieces.append([float(x), float(x + w), y + (y0 + y1) / 2.0, float(y1 - y0)])
     # glare or wide filler gaps can break a line into pieces: join pieces on the same row
     pieces.sort()
     merged: list[list[float]] = []
@@ -116,6 +120,35 @@ def _bands(mask: Gray, close_w: int) -> list[tuple[float, float, float, float]]:
         else:
             merged.append(list(p))
     return [(x0, x1, yc, th) for x0, x1, yc, th in merged if x1 - x0 >= 60 and x1 - x0 >= 10 * th]
+
+
+def _text_rows(band: Gray) -> list[tuple[int, int]]:
+    """Rows of text inside a band that is 2 or 3 lines thick, split at ink-free valleys; [] if it looks
+    like a single line."""
+    h = band.shape[0]
+    if h < 8:
+        return []
+    profile = np.convolve((band > 0).mean(axis=1), np.ones(3) / 3, mode="same")
+    peak = float(profile.max())
+    if peak <= 0:
+        return []
+    dense = profile >= 0.3 * peak
+    runs: list[tuple[int, int]] = []
+    start = -1
+    for i, on in enumerate([*dense.tolist(), False]):
+        if on and start < 0:
+            start = i
+        elif not on and start >= 0:
+            if i - start >= 3:
+                runs.append((start, i))
+            start = -1
+    if not 2 <= len(runs) <= 3:
+        return []
+    sizes = [b - a for a, b in runs]
+    # rows of one MRZ are equally tall, and each valley is a real gap between them
+    if max(sizes) > 1.8 * min(sizes):
+        return []
+    return runs
 
 
 def find_lines(gray: Gray, reduce: bool = True) -> list[TextLine]:
@@ -148,7 +181,7 @@ def _dedupe(lines: list[TextLine]) -> list[TextLine]:
     out: list[TextLine] = []
     for ln in sorted(lines, key=lambda x: -x.length):
         if any(math.dist(ln.center, o.center) < 0.5 * o.thickness and abs(ln.length - o.length) < 0.1 * o.length
-               for o in out):
+               and abs(ln.thickness - o.thickness) < 0.4 * o.thickness for o in out):
             continue
         out.append(ln)
     return out

@@ -20,7 +20,7 @@ STRIP_HEIGHT = 48
 #: the strip covers ±HALF_SPAN band thicknesses around the line centre
 HALF_SPAN = 1.05
 #: margin added at both ends of the band, in band thicknesses
-PAD = 0.6
+PAD = 1.6
 
 
 def band_edges(strip: Gray, line: TextLine) -> tuple[float, float]:
@@ -31,6 +31,11 @@ def band_edges(strip: Gray, line: TextLine) -> tuple[float, float]:
 
 
 def line_strip(gray: Gray, line: TextLine) -> Gray:
+    return line_strip_mapped(gray, line)[0]
+
+
+def line_strip_mapped(gray: Gray, line: TextLine) -> tuple[Gray, npt.NDArray[np.float64]]:
+    """The strip and the 2 × 3 affine map from strip to frame coordinates (to compare lines' grids)."""
     t = max(line.thickness, 4.0)
     scale = STRIP_HEIGHT / (2 * HALF_SPAN * t)
     ux, uy = math.cos(line.angle), math.sin(line.angle)
@@ -46,4 +51,5 @@ def line_strip(gray: Gray, line: TextLine) -> Gray:
     dst = np.array([[0, 0], [width, 0], [0, STRIP_HEIGHT]], np.float32)
     m = cv2.getAffineTransform(src, dst)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(gray, m, (width, STRIP_HEIGHT), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+    strip = cv2.warpAffine(gray, m, (width, STRIP_HEIGHT), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+    return strip, np.asarray(cv2.invertAffineTransform(m), np.float64)

@@ -7,6 +7,7 @@ connected-component segmentation would not.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -25,11 +26,41 @@ def ink_map(strip: Gray) -> npt.NDArray[np.float32]:
     return np.asarray(np.clip(bh / max(hi, 8.0), 0.0, 1.0), np.float32)
 
 
+@dataclass(frozen=True)
+class Grid:
+    """Where the ``n`` character cells of one line sit in its strip: cell centres as polynomials of the
+    character index, the cap height, and how many character positions the glyphs seen span (``n`` when
+    the first and last glyph were both found: a grid anchored at both ends)."""
+
+    ink: npt.NDArray[np.float32]
+    n: int
+    x_poly: npt.NDArray[np.float64]
+    y_poly: npt.NDArray[np.float64]
+    cap: float
+    span: int
+    #: whole characters the grid was moved by after it was fitted (see ``shifted``)
+    offset: int = 0
+
+    def centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        idx = np.arange(self.n, dtype=np.float64) + self.offset
+        return np.polyval(self.x_poly, idx), np.polyval(self.y_poly, idx)
+
+    def shifted(self, k: int) -> Grid:
+        """The same grid moved by ``k`` characters (cell i then holds what cell i + k held)."""
+        return Grid(self.ink, self.n, self.x_poly, self.y_poly, self.cap, self.span, self.offset + k)
+
+
 def cells(strip: Gray, n: int, shifts: tuple[float, ...] = (0.0,), edges: tuple[float, float] | None = None
           ) -> tuple[npt.NDArray[np.float32], float] | None:
     """``n`` normalised cells (n × CELL × CELL, ink = 1) and the pitch/height ratio, or None. With several
     ``shifts`` (fractions of the pitch) the grid is cut once per shift: ``len(shifts) * n`` cells, shift-major.
     ``edges``: where the located band starts and ends in the strip, to place a grid missing end glyphs."""
+    grid = fit_grid(strip, n, edges)
+    return None if grid is None else cut(grid, shifts)
+
+
+def fit_grid(strip: Gray, n: int, edges: tuple[float, float] | None = None) -> Grid | None:
+    """The character grid of a line strip (see ``cells``), or None if no ``n``-cell grid fits."""
     ink = ink_map(strip)
     binary = (ink > 0.4).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
@@ -90,19 +121,26 @@ def cells(strip: Gray, n: int, shifts: tuple[float, ...] = (0.0,), edges: tuple[
     if inside.sum() < max(6, n // 3):
         return None
     idx = np.arange(n, dtype=np.float64)
-    xs: npt.NDArray[Any] = np.polyval(np.polyfit(g[inside], cx[inside], 1), idx)
-    ys: npt.NDArray[Any] = np.full(n, float(np.median(cy[inside])))
+    x_poly: npt.NDArray[np.float64] = np.polyfit(g[inside], cx[inside], 1)
+    y_poly: npt.NDArray[np.float64] = np.array([float(np.median(cy[inside]))])
     # perspective makes the pitch drift along the line: refit x quadratic and y linear in the index to
     # the glyphs that sit on the grid
     for _ in range(2):
-        near = inside & (np.abs(cx - np.interp(g, idx, xs)) < 0.3 * pitch)
+        near = inside & (np.abs(cx - np.polyval(x_poly, g)) < 0.3 * pitch)
         if near.sum() < max(6, n // 4) or np.ptp(g[near]) < n / 2:
             break
-        xs = np.polyval(np.polyfit(g[near], cx[near], 2), idx)
-        ys = np.polyval(np.polyfit(g[near], cy[near], 1), idx)
-    steps = np.gradient(xs)
+        x_poly, y_poly = np.polyfit(g[near], cx[near], 2), np.polyfit(g[near], cy[near], 1)
+    steps = np.gradient(np.polyval(x_poly, idx))
     if steps.min() < 3 or steps.max() > 1.6 * steps.min():
         return None
+    return Grid(ink, n, x_poly, y_poly, cap, hi - lo + 1)
+
+
+def cut(grid: Grid, shifts: tuple[float, ...] = (0.0,)) -> tuple[npt.NDArray[np.float32], float]:
+    """The grid's cells (``len(shifts) * n``, shift-major) and its pitch/height ratio."""
+    n, cap = grid.n, grid.cap
+    xs, ys = grid.centres()
+    steps = np.gradient(xs)
     pitch = float(np.median(steps))
     out = np.empty((len(shifts) * n, CELL, CELL), np.float32)
     half_h = 0.5 * cap + 0.12 * cap
@@ -112,5 +150,5 @@ def cells(strip: Gray, n: int, shifts: tuple[float, ...] = (0.0,), edges: tuple[
         gx, gy, hw = float(xs[i] + shifts[s] * steps[i]), float(ys[i]), float(steps[i]) / 2
         src = np.array([[gx - hw, gy - half_h], [gx + hw, gy - half_h], [gx - hw, gy + half_h]], np.float32)
         m = cv2.getAffineTransform(src, dst)
-        out[j] = cv2.warpAffine(ink, m, (CELL, CELL), flags=cv2.INTER_AREA, borderValue=0.0)
+        out[j] = cv2.warpAffine(grid.ink, m, (CELL, CELL), flags=cv2.INTER_AREA, borderValue=0.0)
     return out, pitch / cap
