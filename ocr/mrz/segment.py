@@ -43,7 +43,8 @@ class Grid:
 
     def centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         idx = np.arange(self.n, dtype=np.float64) + self.offset
-        return np.polyval(self.x_poly, idx), np.polyval(self.y_poly, idx)
+        return (np.asarray(np.polyval(self.x_poly, idx), np.float64),
+                np.asarray(np.polyval(self.y_poly, idx), np.float64))
 
     def shifted(self, k: int) -> Grid:
         """The same grid moved by ``k`` characters (cell i then holds what cell i + k held)."""
