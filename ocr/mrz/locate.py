@@ -128,7 +128,7 @@ def _text_rows(band: Gray) -> list[tuple[int, int]]:
     h = band.shape[0]
     if h < 8:
         return []
-    profile = np.convolve((band > 0).mean(axis=1), np.ones(3) / 3, mode="same")
+    profile = (band > 0).mean(axis=1)  # not smoothed: the gap between small lines can be one row
     peak = float(profile.max())
     if peak <= 0:
         return []
