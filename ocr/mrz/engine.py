@@ -10,12 +10,14 @@ import numpy.typing as npt
 
 from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import MODEL_PATH, Mlp, load_model
+from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import FORMATS, MrzResult, decode
 from ocr.mrz.rectify import band_edges, line_strip_mapped
-from ocr.mrz.segment import Grid, cut, fit_grid
+from ocr.mrz.segment import Grid, cut, fit_grid, glyph_heights
 
 F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
 MAX_CANDIDATES = 5
 #: plausible pitch / cap-height ratio of OCR-B MRZ print (2.54 mm pitch, 2.0–2.5 mm glyphs)
 PITCH_RANGE = (0.75, 1.6)
@@ -39,6 +41,13 @@ def extract_cells(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[flo
                   ) -> list[F32] | None:
     """Per-line character cells of ``candidate`` read as ``fmt`` (``len(shifts) * n`` per line, see
     segment.cut), or None if the grid does not fit."""
+    got = extract(gray, candidate, fmt, shifts)
+    return None if got is None else got[0]
+
+
+def extract(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ...] = (0.0,)
+            ) -> tuple[list[F32], list[F64]] | None:
+    """Per-line cells (see extract_cells) and glyph heights (segment.glyph_heights), or None."""
     n = FORMATS[fmt][1]
     grids: list[Grid] = []
     maps: list[npt.NDArray[np.float64]] = []
@@ -50,12 +59,14 @@ def extract_cells(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[flo
         grids.append(grid)
         maps.append(to_frame)
     out: list[F32] = []
+    heights: list[F64] = []
     for grid in align_grids(grids, maps):
         c, ratio = cut(grid, shifts)
         if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
             return None
         out.append(c)
-    return out
+        heights.append(glyph_heights(grid))
+    return out, heights
 
 
 def align_grids(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> list[Grid]:
@@ -101,15 +112,16 @@ class MrzReader:
         candidates = (c for reduce in (True, False) for c in find_candidates(gray, reduce)[:MAX_CANDIDATES])
         for cand in candidates:
             for fmt in formats_for(cand):
-                per_line = extract_cells(gray, cand, fmt, SHIFTS)
-                if per_line is None:
+                got = extract(gray, cand, fmt, SHIFTS)
+                if got is None:
                     continue
+                per_line, heights = got
                 n = FORMATS[fmt][1]
                 # average the grid cut at small offsets: a character read the same way when the cell
                 # slides by a fraction of the pitch is a character really there
                 probs = self.model.probs(np.concatenate(per_line)).reshape(len(per_line), len(SHIFTS), n, -1)
                 split = tuple(np.asarray(p.mean(axis=0), np.float32) for p in probs)
-                result = decode(fmt, list(split))
+                result = decode(fmt, list(split), [height_scores(p, h) for p, h in zip(split, heights, strict=True)])
                 if result.valid:
                     return Reading(result, split)
                 score = float(np.mean([p.max(axis=1).mean() for p in split]))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from ocr.mrz.checks import is_valid
+from ocr.mrz.checks import char_value, is_valid
 from ocr.mrz.countries import CODES
 
 #: classifier classes, in model output order
@@ -42,7 +42,18 @@ FORMATS: dict[str, tuple[int, int]] = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2
 MIN_CONFIDENCE = 0.55
 MIN_CONFIDENCE_UNCHECKED = 0.8
 
+#: glyph-height witness (see height_cue.py): a score at or beyond these says digit / letter
+HEIGHT_SAYS_DIGIT = 0.85
+HEIGHT_SAYS_LETTER = 0.15
+#: the classifier is "unsure" below this; the height may then settle a confusable digit/letter pair
+HEIGHT_SETTLES_BELOW = 0.9
+#: the glyph must clearly be one of the two characters of the pair (their summed probability)
+HEIGHT_PAIR_MASS = 0.8
+#: confidence given to a pair member chosen by height (just over MIN_CONFIDENCE: the check digit decides)
+HEIGHT_CHOSEN_CONFIDENCE = 0.6
+
 Probs = npt.NDArray[np.float32]
+Scores = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -157,10 +168,11 @@ class MrzResult:
         return min(self.confidence.values(), default=0.0)
 
 
-def _decode_line(probs: Probs, alphabets: tuple[frozenset[str], ...]) -> tuple[str, list[float]]:
+def _decode_line(probs: Probs, alphabets: tuple[frozenset[str], ...], heights: Scores | None = None
+                 ) -> tuple[str, list[float]]:
     chars: list[str] = []
     confs: list[float] = []
-    for row, allowed in zip(probs, alphabets, strict=True):
+    for i, (row, allowed) in enumerate(zip(probs, alphabets, strict=True)):
         idx = [_INDEX[c] for c in sorted(allowed)]
         sub = row[idx]
         best = int(np.argmax(sub))
@@ -174,28 +186,58 @@ def _decode_line(probs: Probs, alphabets: tuple[frozenset[str], ...]) -> tuple[s
                 conf = min(conf, float(row[idx[best]] + row[_INDEX[top]]))
             else:
                 conf = min(conf, float(row[idx[best]]))
+        if heights is not None and not np.isnan(heights[i]) and allowed >= _MIXED:
+            char, conf = _height_witness(row, allowed, char, conf, float(heights[i]))
         chars.append(char)
         confs.append(conf)
     return "".join(chars), confs
 
 
-def decode(fmt: str, probs: list[Probs]) -> MrzResult:
-    """Field-type-constrained decoding of per-line probability matrices (line i: ``n × len(CLASSES)``)."""
+_MIXED = frozenset("0A")  # an alphabet holding both digits and letters
+
+
+def _height_witness(row: Probs, allowed: frozenset[str], char: str, conf: float, score: float
+                    ) -> tuple[str, float]:
+    """Let the glyph's height (0 letter-tall … 1 digit-tall) weigh in on a digit/letter confusable pair."""
+    says_digit, says_letter = score >= HEIGHT_SAYS_DIGIT, score <= HEIGHT_SAYS_LETTER
+    if char == "<" or not (says_digit or says_letter):
+        return char, conf
+    partners = [c for c in allowed if c != "<" and c.isdigit() != char.isdigit()
+                and frozenset((char, c)) in CONFUSABLE]
+    if not partners:
+        return char, conf
+    other = max(partners, key=lambda c: float(row[_INDEX[c]]))
+    if float(row[_INDEX[char]] + row[_INDEX[other]]) < HEIGHT_PAIR_MASS:
+        return char, conf
+    pick = char if char.isdigit() == says_digit else other
+    # a check digit catches a swap inside the pair only if their values differ by other than 10, 20, 30
+    checkable = (char_value(char) - char_value(other)) % 10 != 0
+    if checkable and conf < HEIGHT_SETTLES_BELOW:
+        return pick, max(HEIGHT_CHOSEN_CONFIDENCE, conf if pick == char else 0.0)
+    if pick != char and not checkable and conf < HEIGHT_SETTLES_BELOW:
+        return char, min(conf, MIN_CONFIDENCE - 0.05)  # nothing else could catch this misread: refuse it
+    return char, conf
+
+
+def decode(fmt: str, probs: list[Probs], heights: list[Scores | None] | None = None) -> MrzResult:
+    """Field-type-constrained decoding of per-line probability matrices (line i: ``n × len(CLASSES)``);
+    ``heights``: per line the glyph-height scores of height_cue.height_scores (or None)."""
     layout = LAYOUTS[fmt]
-    lines, confs = _decode(layout, probs)
+    lines, confs = _decode(layout, probs, heights)
     if fmt == "TD1" and lines[0][:5] == "IDVNM":
-        cccd_lines, cccd_confs = _decode(LAYOUTS["TD1-CCCD"], probs)
+        cccd_lines, cccd_confs = _decode(LAYOUTS["TD1-CCCD"], probs, heights)
         result = evaluate("TD1-CCCD", cccd_lines, cccd_confs)
         if result.valid:
             return result
     return evaluate(fmt, lines, confs)
 
 
-def _decode(layout: Layout, probs: list[Probs]) -> tuple[tuple[str, ...], list[list[float]]]:
+def _decode(layout: Layout, probs: list[Probs], heights: list[Scores | None] | None = None
+            ) -> tuple[tuple[str, ...], list[list[float]]]:
     lines: list[str] = []
     confs: list[list[float]] = []
-    for p, alphabets in zip(probs, layout.alphabets, strict=True):
-        text, conf = _decode_line(p, alphabets)
+    for i, (p, alphabets) in enumerate(zip(probs, layout.alphabets, strict=True)):
+        text, conf = _decode_line(p, alphabets, heights[i] if heights else None)
         lines.append(text)
         confs.append(conf)
     return tuple(lines), confs

@@ -153,3 +153,42 @@ def cut(grid: Grid, shifts: tuple[float, ...] = (0.0,)) -> tuple[npt.NDArray[np.
         m = cv2.getAffineTransform(src, dst)
         out[j] = cv2.warpAffine(grid.ink, m, (CELL, CELL), flags=cv2.INTER_AREA, borderValue=0.0)
     return out, pitch / cap
+
+
+def glyph_heights(grid: Grid) -> npt.NDArray[np.float64]:
+    """Per cell, the height of its glyph in cap heights (sub-pixel: half-maximum crossings of the row
+    profile of the cell's middle columns), NaN where no glyph stands out. Digits in OCR-B are about 8 %
+    taller than capital letters, which makes this a witness for digit-versus-letter decisions."""
+    ink = grid.ink
+    rows, width = ink.shape
+    xs, ys = grid.centres()
+    steps = np.gradient(xs)
+    out = np.full(grid.n, np.nan)
+    reach = 0.8 * grid.cap
+    for i in range(grid.n):
+        x0, x1 = round(xs[i] - 0.3 * steps[i]), round(xs[i] + 0.3 * steps[i]) + 1
+        y0, y1 = max(0, round(ys[i] - reach)), min(rows, round(ys[i] + reach) + 1)
+        if x0 < 0 or x1 > width or y1 - y0 < 5:
+            continue
+        profile = ink[y0:y1, x0:x1].max(axis=1)
+        peak = float(profile.max())
+        if peak < 0.3:
+            continue
+        half = 0.5 * peak
+        centre = min(max(round(ys[i]) - y0, 0), len(profile) - 1)
+        on = profile >= half
+        if not on[centre]:
+            continue
+        # the run of inked rows through the line's centre: ink of neighbouring lines stays outside it
+        top = centre
+        while top > 0 and on[top - 1]:
+            top -= 1
+        bottom = centre
+        while bottom < len(profile) - 1 and on[bottom + 1]:
+            bottom += 1
+        if top == 0 or bottom == len(profile) - 1:
+            continue  # glyph runs out of the window: no edge to measure
+        upper = top - (profile[top] - half) / max(float(profile[top] - profile[top - 1]), 1e-6)
+        lower = bottom + (profile[bottom] - half) / max(float(profile[bottom] - profile[bottom + 1]), 1e-6)
+        out[i] = (lower - upper) / grid.cap
+    return out
