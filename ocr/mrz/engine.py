@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -70,30 +71,37 @@ def extract(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ..
 
 
 def align_grids(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> list[Grid]:
-    """Every MRZ line starts at the same margin with the same pitch, so a line whose grid sits a whole
-    character off the others slipped (a speck taken for a first glyph, end fillers lost in glare): move it
-    back. The reference is the lines whose first and last glyph were both seen, else all lines; with two
-    lines and no such anchor nothing can be decided and nothing moves."""
-    ends = []
-    for grid, m in zip(grids, maps, strict=True):
-        xs, ys = grid.centres()
-        pts = np.array([[xs[0], ys[0], 1.0], [xs[-1], ys[-1], 1.0]]) @ m.T
-        ends.append(pts)
+    """Every MRZ line starts at the same margin and ends at the same place, so a line whose grid does not
+    (a speck taken for a first glyph, fillers lost in glare, a pitch misjudged across a gap) is re-placed
+    between the others' ends and refitted to its glyphs. The reference is the lines whose first and last
+    glyph were both seen, else (three lines) the median line; two lines without such an anchor stay."""
+    ends = [np.array([[xs[0], ys[0], 1.0], [xs[-1], ys[-1], 1.0]]) @ m.T
+            for (xs, ys), m in ((g.centres(), m) for g, m in zip(grids, maps, strict=True))]
     direction = sum((p[1] - p[0]) for p in ends)
     direction = direction / max(float(np.linalg.norm(direction)), 1e-9)
     pitch = float(np.median([np.linalg.norm(p[1] - p[0]) / (g.n - 1) for g, p in zip(grids, ends, strict=True)]))
-    # position of each line's grid along the text direction: mean of its first and last cell centre
-    pos = np.array([float((p[0] + p[1]) @ direction) / 2 for p in ends])
+    starts = np.array([float(p[0] @ direction) for p in ends])
+    stops = np.array([float(p[1] @ direction) for p in ends])
     anchored = [i for i, g in enumerate(grids) if g.span == g.n]
-    if len(anchored) == 0 and len(grids) < 3:
+    if not anchored and len(grids) < 3:
         return grids
-    ref = float(np.median(pos[anchored] if anchored else pos))
+    ref = anchored or list(range(len(grids)))
+    ref_start, ref_stop = float(np.median(starts[ref])), float(np.median(stops[ref]))
     out = []
-    for grid, p in zip(grids, pos, strict=True):
-        off = (p - ref) / pitch
-        k = -round(off)
-        # only a clean whole-character slip moves a grid: anything else is perspective or a bad fit
-        out.append(grid.shifted(k) if k != 0 and abs(k) <= 2 and abs(off + k) < 0.3 else grid)
+    for i, (grid, m) in enumerate(zip(grids, maps, strict=True)):
+        off_start, off_stop = (starts[i] - ref_start) / pitch, (stops[i] - ref_stop) / pitch
+        if i in anchored or max(abs(off_start), abs(off_stop)) < 0.35:
+            out.append(grid)
+            continue
+        # where this line's axis meets the reference start and stop, in its own strip
+        p0, p1 = ends[i]
+        along = float((p1 - p0) @ direction)
+        to_strip = cv2.invertAffineTransform(m)
+        xs = []
+        for target in (ref_start, ref_stop):
+            q = p0 + (target - starts[i]) / along * (p1 - p0)
+            xs.append(float(to_strip[0] @ np.array([q[0], q[1], 1.0])))
+        out.append(grid.spanning(xs[0], xs[1]))
     return out
 
 

@@ -38,6 +38,8 @@ class Grid:
     y_poly: npt.NDArray[np.float64]
     cap: float
     span: int
+    #: centres of the glyph blobs the grid was fitted to (strip coordinates)
+    glyph_x: npt.NDArray[np.float64]
     #: whole characters the grid was moved by after it was fitted (see ``shifted``)
     offset: int = 0
 
@@ -48,7 +50,25 @@ class Grid:
 
     def shifted(self, k: int) -> Grid:
         """The same grid moved by ``k`` characters (cell i then holds what cell i + k held)."""
-        return Grid(self.ink, self.n, self.x_poly, self.y_poly, self.cap, self.span, self.offset + k)
+        return Grid(self.ink, self.n, self.x_poly, self.y_poly, self.cap, self.span, self.glyph_x,
+                    self.offset + k)
+
+    def spanning(self, x_first: float, x_last: float) -> Grid:
+        """A grid whose first and last cell centres are near ``x_first`` / ``x_last`` (known from the other
+        lines), refitted to the glyphs that fall on it."""
+        idx = np.arange(self.n, dtype=np.float64)
+        guess = np.polyfit([0.0, self.n - 1.0], [x_first, x_last], 1)
+        pitch = (x_last - x_first) / (self.n - 1)
+        g = (self.glyph_x - x_first) / pitch
+        near = (np.abs(g - np.round(g)) < 0.3) & (g > -0.5) & (g < self.n - 0.5)
+        x_poly = guess
+        if near.sum() >= max(6, self.n // 4) and np.ptp(np.round(g[near])) >= self.n / 2:
+            x_poly = np.polyfit(np.round(g[near]), self.glyph_x[near], 2)
+            steps = np.gradient(np.polyval(x_poly, idx))
+            if steps.min() < 0.8 * pitch or steps.max() > 1.25 * pitch:
+                x_poly = guess
+        return Grid(self.ink, self.n, np.asarray(x_poly, np.float64), self.y_poly, self.cap, self.n,
+                    self.glyph_x)
 
 
 def cells(strip: Gray, n: int, shifts: tuple[float, ...] = (0.0,), edges: tuple[float, float] | None = None
@@ -134,7 +154,7 @@ def fit_grid(strip: Gray, n: int, edges: tuple[float, float] | None = None) -> G
     steps = np.gradient(np.polyval(x_poly, idx))
     if steps.min() < 3 or steps.max() > 1.6 * steps.min():
         return None
-    return Grid(ink, n, x_poly, y_poly, cap, hi - lo + 1)
+    return Grid(ink, n, x_poly, y_poly, cap, hi - lo + 1, cx)
 
 
 def cut(grid: Grid, shifts: tuple[float, ...] = (0.0,)) -> tuple[npt.NDArray[np.float32], float]:
