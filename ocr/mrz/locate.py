@@ -123,8 +123,8 @@ def _bands(mask: Gray, close_w: int) -> list[tuple[float, float, float, float]]:
 
 
 def _text_rows(band: Gray) -> list[tuple[int, int]]:
-    """Rows of text inside a band that is 2 or 3 lines thick, split at ink-free valleys; [] if it looks
-    like a single line."""
+    """Rows of text inside a band that is 2 or 3 lines thick (split at ink-free valleys) or one line
+    thickened by noise; [] if the band is a single clean line."""
     h = band.shape[0]
     if h < 8:
         return []
@@ -142,6 +142,8 @@ def _text_rows(band: Gray) -> list[tuple[int, int]]:
             if i - start >= 3:
                 runs.append((start, i))
             start = -1
+    if len(runs) == 1 and runs[0][1] - runs[0][0] < 0.7 * h:
+        return runs  # one line thickened by noise or guilloche along it: its text rows alone
     if not 2 <= len(runs) <= 3:
         return []
     sizes = [b - a for a, b in runs]
@@ -193,6 +195,8 @@ def _compatible(a: TextLine, b: TextLine) -> float | None:
         return None
     if abs(a.length - b.length) > 0.12 * max(a.length, b.length):
         return None
+    if abs(a.thickness - b.thickness) > 0.4 * max(a.thickness, b.thickness):
+        return None  # lines of one MRZ print equally tall; a thick band is merged lines or not text
     ux, uy = math.cos(a.angle), math.sin(a.angle)
     dx, dy = b.center[0] - a.center[0], b.center[1] - a.center[1]
     along = dx * ux + dy * uy
