@@ -1,0 +1,73 @@
+"""Cross-line grid alignment and band splitting: the geometry MRZ lines share (same margins, same height)
+repairs what one line alone gets wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ocr.mrz.engine import align_grids
+from ocr.mrz.locate import _text_rows
+from ocr.mrz.segment import fit_grid
+
+PITCH = 20
+
+
+def _strip(glyphs: list[bool], speck_before: bool = False) -> np.ndarray:
+    """A 48-px strip with a dark glyph-sized bar at each True position (first cell centre at x = 60)."""
+    strip = np.full((48, PITCH * 40), 230, np.uint8)
+    for i, on in enumerate(glyphs):
+        if on:
+            x = 60 + i * PITCH - 5
+            strip[14:34, x : x + 10] = 20
+    if speck_before:  # a blob of glyph size one pitch before the line: a guilloche bit or dirt
+        x = 60 - PITCH - 5
+        strip[14:34, x : x + 10] = 20
+    return strip
+
+
+def _identity(dy: float) -> np.ndarray:
+    return np.array([[1.0, 0.0, 0.0], [0.0, 1.0, dy]])
+
+
+def test_a_slipped_line_is_put_back_between_the_others_margins() -> None:
+    full = [True] * 30
+    name = [True] * 20 + [False] * 10  # trailing fillers lost (glare, faint print)
+    grids = [fit_grid(_strip(full), 30, (30.0, 660.0)), fit_grid(_strip(full), 30, (30.0, 660.0)),
+             fit_grid(_strip(name, speck_before=True), 30, (30.0, 660.0))]
+    assert all(g is not None for g in grids)
+    slipped = grids[2]
+    assert slipped is not None
+    # alone, the third line's grid starts at the speck: one character early
+    assert abs(slipped.centres()[0][0] - (60 - PITCH)) < 3
+    aligned = align_grids([g for g in grids if g is not None], [_identity(0), _identity(30), _identity(60)])
+    xs = aligned[2].centres()[0]
+    assert abs(xs[0] - 60) < 2 and abs(xs[-1] - (60 + 29 * PITCH)) < 2
+    # the anchored lines are left as they were
+    assert np.allclose(aligned[0].centres()[0], grids[0].centres()[0])  # type: ignore[union-attr]
+
+
+def test_two_lines_without_an_anchor_are_left_alone() -> None:
+    part = [True] * 24 + [False] * 6
+    grids = [fit_grid(_strip(part), 30, (30.0, 660.0)), fit_grid(_strip(part), 30, (30.0, 660.0))]
+    assert all(g is not None and g.span < 30 for g in grids)
+    kept = align_grids([g for g in grids if g is not None], [_identity(0), _identity(30)])
+    assert all(np.allclose(a.centres()[0], b.centres()[0]) for a, b in zip(kept, grids, strict=True))  # type: ignore[union-attr]
+
+
+def _band(rows: list[tuple[int, int]], height: int) -> np.ndarray:
+    band = np.zeros((height, 200), np.uint8)
+    for y0, y1 in rows:
+        band[y0:y1, ::3] = 255  # glyph strokes: dense ink on the text rows
+    return band
+
+
+def test_merged_lines_are_split_at_their_gap() -> None:
+    assert _text_rows(_band([(0, 8), (9, 17)], 17)) == [(0, 8), (9, 17)]
+    assert _text_rows(_band([(0, 8), (10, 18), (20, 28)], 28)) == [(0, 8), (10, 18), (20, 28)]
+
+
+def test_a_single_line_is_not_split_and_a_noisy_one_is_tightened() -> None:
+    assert _text_rows(_band([(0, 10)], 10)) == []
+    assert _text_rows(_band([(2, 10)], 16)) == [(2, 10)]
+    # rows of very different heights are not lines of one MRZ
+    assert _text_rows(_band([(0, 4), (6, 18)], 18)) == []
