@@ -28,6 +28,11 @@ ALNUM = DIGITS | LETTERS
 CHECK = DIGITS | {"<"}
 SEX = frozenset("MFX<")
 FILLER = frozenset("<")
+#: first character of the document code (ICAO 9303-4/-5/-6/-7): TD1 and TD2 cards A, C or I (V: MRV-B
+#: visa, TD2 size), passports P (V: MRV-A visa, TD3 size)
+CARD_CODE = frozenset("ACI")
+TD2_CODE = frozenset("ACIV")
+TD3_CODE = frozenset("PV")
 
 #: glyph pairs OCR-B keeps apart but blur can merge; a field-type correction is trusted only along these
 CONFUSABLE = {
@@ -86,12 +91,12 @@ def _line(n: int, parts: list[tuple[int, frozenset[str]]]) -> tuple[frozenset[st
 
 def _td1(cccd: bool) -> Layout:
     if cccd:  # §3: doc number = last 9 digits of the ID, 12-digit ID, "<<", check digit of the ID
-        l1 = _line(30, [(2, LETTERS), (3, LETTERS), (9, DIGITS), (1, DIGITS), (12, DIGITS), (2, FILLER),
-                        (1, DIGITS)])
+        l1 = _line(30, [(1, CARD_CODE), (1, LETTERS), (3, LETTERS), (9, DIGITS), (1, DIGITS), (12, DIGITS),
+                        (2, FILLER), (1, DIGITS)])
         l2 = _line(30, [(6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS), (1, DIGITS), (3, LETTERS),
                         (11, ALNUM), (1, DIGITS)])
     else:
-        l1 = _line(30, [(2, LETTERS), (3, LETTERS), (9, ALNUM), (1, CHECK), (15, ALNUM)])
+        l1 = _line(30, [(1, CARD_CODE), (1, LETTERS), (3, LETTERS), (9, ALNUM), (1, CHECK), (15, ALNUM)])
         l2 = _line(30, [(6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS), (1, DIGITS), (3, LETTERS),
                         (11, ALNUM), (1, DIGITS)])
     l3 = _line(30, [(30, LETTERS)])
@@ -115,7 +120,8 @@ def _td1(cccd: bool) -> Layout:
 
 def _td2_td3(fmt: str) -> Layout:
     n = FORMATS[fmt][1]
-    l1 = _line(n, [(2, LETTERS), (3, LETTERS), (n - 5, LETTERS)])
+    code = TD3_CODE if fmt == "TD3" else TD2_CODE
+    l1 = _line(n, [(1, code), (1, LETTERS), (3, LETTERS), (n - 5, LETTERS)])
     if fmt == "TD3":
         l2 = _line(44, [(9, ALNUM), (1, CHECK), (3, LETTERS), (6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS),
                         (1, DIGITS), (14, ALNUM), (1, CHECK), (1, DIGITS)])
