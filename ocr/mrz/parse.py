@@ -242,11 +242,23 @@ def _decode(layout: Layout, probs: list[Probs], heights: list[Scores | None] | N
             ) -> tuple[tuple[str, ...], list[list[float]]]:
     lines: list[str] = []
     confs: list[list[float]] = []
+    covered = _covered(layout)
     for i, (p, alphabets) in enumerate(zip(probs, layout.alphabets, strict=True)):
         text, conf = _decode_line(p, alphabets, heights[i] if heights else None)
+        conf = [c if cov else min(c, _unchecked_confidence(row, allowed, ch))
+                for c, cov, row, allowed, ch in zip(conf, covered[i], p, alphabets, text, strict=True)]
         lines.append(text)
         confs.append(conf)
     return tuple(lines), confs
+
+
+def _unchecked_confidence(row: Probs, allowed: frozenset[str], char: str) -> float:
+    """Where no check digit stands behind a character, probability the glyph gave to characters the field
+    cannot hold is not shared out among the allowed ones (a glyph half like "1" in a name was not read
+    cleanly) unless it went to the character's own confusable twin (``0`` for ``O``)."""
+    twins = sum(float(row[_INDEX[c]]) for c in CLASSES
+                if c not in allowed and frozenset((c, char)) in CONFUSABLE)
+    return float(row[_INDEX[char]]) + twins
 
 
 def _span_conf(confs: list[list[float]], span: Span) -> float:

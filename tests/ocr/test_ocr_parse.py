@@ -84,3 +84,28 @@ def test_decode_generic_td3() -> None:
 def test_repr_masks_personal_data() -> None:
     r = evaluate("TD1-CCCD", CCCD)
     assert "NGUYEN" not in repr(r) and "001090000001" not in repr(r)
+
+
+def _name_glyph(probs: list[np.ndarray], position: int, mix: dict[str, float]) -> None:
+    row = np.full(len(CLASSES), 1e-4, np.float32)
+    for char, p in mix.items():
+        row[CLASSES.index(char)] = p
+    probs[2][position] = row / row.sum()
+
+
+def test_unchecked_glyph_partly_read_as_an_impossible_character_is_refused() -> None:
+    # "N" of NGUYEN: 0.69 for N, 0.19 for "1" (no name holds a digit, and 1 is no twin of N), 0.1 for M.
+    # Shared out among letters N would look 87 % sure; no check digit covers a name, so it is not read.
+    probs = onehot(CCCD)
+    _name_glyph(probs, 0, {"N": 0.69, "1": 0.19, "M": 0.1})
+    result = decode("TD1", probs)
+    assert result.lines[2][0] == "N" and not result.valid
+
+
+def test_unchecked_glyph_split_with_its_confusable_twin_is_read() -> None:
+    # the "O" a name cannot hold as "0": probability on its twin counts for it
+    lines = (CCCD[0], CCCD[1], "NGUYEN<<VAN<O<<<<<<<<<<<<<<<<<")
+    probs = onehot(lines)
+    _name_glyph(probs, 12, {"O": 0.56, "0": 0.44})
+    result = decode("TD1", probs)
+    assert result.valid and result.lines[2] == lines[2]
