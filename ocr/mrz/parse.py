@@ -9,6 +9,7 @@ No search over alternative characters is done to force check digits to pass: a w
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -249,7 +250,57 @@ def _decode(layout: Layout, probs: list[Probs], heights: list[Scores | None] | N
                 for c, cov, row, allowed, ch in zip(conf, covered[i], p, alphabets, text, strict=True)]
         lines.append(text)
         confs.append(conf)
+    _guard_twin_swaps(layout, probs, lines, confs)
     return tuple(lines), confs
+
+
+#: a glyph "in doubt" between a digit and its letter twin (O/0, B/8, …): twin probability at least this
+TWIN_DOUBT = 0.01
+#: glyphs whose twins would together make another reading that passes every check must be this sure
+TWIN_GROUP_MIN = 0.95
+_WEIGHTS = (7, 3, 1)
+
+
+def _guard_twin_swaps(layout: Layout, probs: list[Probs], lines: list[str], confs: list[list[float]]) -> None:
+    """A check digit catches any single digit/letter twin swap, but two swaps can cancel out (``0``→``O``
+    adds 24 × weight: weights 7 and 3 sum to 10). Where swapping two or three glyphs in doubt to their twins
+    would give another reading that passes every check, nothing but the glyphs can tell the two readings
+    apart, so each of them must be read surely."""
+    doubted: list[tuple[int, int, int]] = []  # line, position, check-value change if swapped
+    for li, (row_probs, line) in enumerate(zip(probs, lines, strict=True)):
+        for j, char in enumerate(line):
+            allowed = layout.alphabets[li][j]
+            if char == "<" or not allowed >= _MIXED or confs[li][j] >= 0.99:
+                continue
+            twins = [c for c in allowed if c != "<" and c.isdigit() != char.isdigit()
+                     and frozenset((c, char)) in CONFUSABLE]
+            if not twins:
+                continue
+            twin = max(twins, key=lambda c: float(row_probs[j, _INDEX[c]]))
+            if float(row_probs[j, _INDEX[twin]]) >= TWIN_DOUBT:
+                doubted.append((li, j, char_value(twin) - char_value(char)))
+    if len(doubted) < 2:
+        return
+    weights = [_check_weights(spans) for spans, _ in layout.checks.values()]
+    for size in (2, 3):
+        for group in itertools.combinations(doubted[:12], size):
+            touched = [w for w in weights if any((li, j) in w for li, j, _ in group)]
+            if touched and all(sum(w.get((li, j), 0) * delta for li, j, delta in group) % 10 == 0
+                               for w in touched):
+                for li, j, _ in group:
+                    if confs[li][j] < TWIN_GROUP_MIN:
+                        confs[li][j] = min(confs[li][j], MIN_CONFIDENCE - 0.05)
+
+
+def _check_weights(spans: tuple[Span, ...]) -> dict[tuple[int, int], int]:
+    """(line, position) → weight of that character in a check digit over ``spans``."""
+    out: dict[tuple[int, int], int] = {}
+    k = 0
+    for span in spans:
+        for pos in range(span.start, span.end):
+            out[(span.line, pos)] = _WEIGHTS[k % 3]
+            k += 1
+    return out
 
 
 def _unchecked_confidence(row: Probs, allowed: frozenset[str], char: str) -> float:

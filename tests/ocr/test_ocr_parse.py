@@ -109,3 +109,45 @@ def test_unchecked_glyph_split_with_its_confusable_twin_is_read() -> None:
     _name_glyph(probs, 12, {"O": 0.56, "0": 0.44})
     result = decode("TD1", probs)
     assert result.valid and result.lines[2] == lines[2]
+
+
+def _td3_with_optional(optional: str) -> tuple[str, str]:
+    from ocr.mrz.checks import check_digit
+
+    opt = optional.ljust(14, "<")
+    head = TD3[1][:28]
+    line2 = head + opt + check_digit(opt)
+    line2 += check_digit(line2[0:10] + line2[13:20] + line2[21:43])
+    return TD3[0], line2
+
+
+def _doubt(probs: list[np.ndarray], position: int, char: str, twin: str, p: float) -> None:
+    row = np.full(len(CLASSES), 1e-4, np.float32)
+    row[CLASSES.index(char)], row[CLASSES.index(twin)] = p, 1 - p
+    probs[1][position] = row / row.sum()
+
+
+def test_two_twin_swaps_that_cancel_in_every_check_are_refused() -> None:
+    # "0" → "O" adds 24 × weight; at weights 7 and 3 (optional data positions 0 and 4) the two swaps add
+    # 240: "O888O" passes the same check digits as "08880". Only sure glyphs may then decide.
+    truth = _td3_with_optional("08880")
+    swapped = (truth[0], truth[1][:28] + "O888O" + truth[1][33:])
+    assert evaluate("TD3", swapped).valid  # the check digits cannot tell
+    probs = onehot(swapped)
+    _doubt(probs, 28, "O", "0", 0.9)
+    _doubt(probs, 32, "O", "0", 0.8)
+    result = decode("TD3", probs)
+    assert result.lines == swapped and not result.valid
+    # read surely, the same glyphs are accepted
+    sure = onehot(swapped)
+    assert decode("TD3", sure).valid
+
+
+def test_twin_doubts_that_no_other_reading_satisfies_are_accepted() -> None:
+    # weights 7 and 1 (positions 0 and 2): swapping both changes the check digit, so it decides
+    truth = _td3_with_optional("08088")
+    probs = onehot(truth)
+    _doubt(probs, 28, "0", "O", 0.8)
+    _doubt(probs, 30, "0", "O", 0.8)
+    result = decode("TD3", probs)
+    assert result.valid and result.lines == truth
