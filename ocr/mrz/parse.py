@@ -250,46 +250,49 @@ def _decode(layout: Layout, probs: list[Probs], heights: list[Scores | None] | N
                 for c, cov, row, allowed, ch in zip(conf, covered[i], p, alphabets, text, strict=True)]
         lines.append(text)
         confs.append(conf)
-    _guard_twin_swaps(layout, probs, lines, confs)
+    _guard_ambiguous_readings(layout, probs, lines, confs)
     return tuple(lines), confs
 
 
-#: a glyph "in doubt" between a digit and its letter twin (O/0, B/8, …): twin probability at least this
-TWIN_DOUBT = 0.01
-#: glyphs whose twins would together make another reading that passes every check must be this sure
-TWIN_GROUP_MIN = 0.95
+#: a glyph is "in doubt" when its runner-up within the field's alphabet has at least this probability
+DOUBT = 0.01
+#: glyphs whose runners-up would make another reading that passes every check must be this sure
+AMBIGUOUS_MIN = 0.95
+#: more glyphs in doubt than this and the frame is refused outright (too many readings to weigh)
+MAX_DOUBTED = 12
 _WEIGHTS = (7, 3, 1)
 
 
-def _guard_twin_swaps(layout: Layout, probs: list[Probs], lines: list[str], confs: list[list[float]]) -> None:
-    """A check digit catches any single digit/letter twin swap, but two swaps can cancel out (``0``→``O``
-    adds 24 × weight: weights 7 and 3 sum to 10). Where swapping two or three glyphs in doubt to their twins
-    would give another reading that passes every check, nothing but the glyphs can tell the two readings
-    apart, so each of them must be read surely."""
+def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[str],
+                              confs: list[list[float]]) -> None:
+    """Check digits vouch for a reading only if no other plausible reading passes them too. A single swap
+    between characters whose values differ by 10, 20 or 30 (``<``/``K``, ``0``/``U``, ``1``/``L``) passes any
+    check digit, and two or three swaps can cancel out (``0``→``O`` adds 24 × weight: weights 7 and 3 sum to
+    10). Where swapping one to three glyphs in doubt for their runners-up gives another reading that passes
+    every check digit it touches, only the glyphs can tell the readings apart: each must be read surely."""
     doubted: list[tuple[int, int, int]] = []  # line, position, check-value change if swapped
     for li, (row_probs, line) in enumerate(zip(probs, lines, strict=True)):
         for j, char in enumerate(line):
             allowed = layout.alphabets[li][j]
-            if char == "<" or not allowed >= _MIXED or confs[li][j] >= 0.99:
+            if len(allowed) < 2 or confs[li][j] >= 0.99:
                 continue
-            twins = [c for c in allowed if c != "<" and c.isdigit() != char.isdigit()
-                     and frozenset((c, char)) in CONFUSABLE]
-            if not twins:
-                continue
-            twin = max(twins, key=lambda c: float(row_probs[j, _INDEX[c]]))
-            if float(row_probs[j, _INDEX[twin]]) >= TWIN_DOUBT:
-                doubted.append((li, j, char_value(twin) - char_value(char)))
-    if len(doubted) < 2:
-        return
+            alt = max((c for c in allowed if c != char), key=lambda c: float(row_probs[j, _INDEX[c]]))
+            if float(row_probs[j, _INDEX[alt]]) >= DOUBT:
+                doubted.append((li, j, char_value(alt) - char_value(char)))
     weights = [_check_weights(spans) for spans, _ in layout.checks.values()]
-    for size in (2, 3):
-        for group in itertools.combinations(doubted[:12], size):
-            touched = [w for w in weights if any((li, j) in w for li, j, _ in group)]
-            if touched and all(sum(w.get((li, j), 0) * delta for li, j, delta in group) % 10 == 0
-                               for w in touched):
-                for li, j, _ in group:
-                    if confs[li][j] < TWIN_GROUP_MIN:
-                        confs[li][j] = min(confs[li][j], MIN_CONFIDENCE - 0.05)
+    ambiguous: set[tuple[int, int]] = set()
+    if len(doubted) > MAX_DOUBTED:
+        ambiguous = {(li, j) for li, j, _ in doubted}
+    else:
+        for size in (1, 2, 3):
+            for group in itertools.combinations(doubted, size):
+                touched = [w for w in weights if any((li, j) in w for li, j, _ in group)]
+                if touched and all(sum(w.get((li, j), 0) * delta for li, j, delta in group) % 10 == 0
+                                   for w in touched):
+                    ambiguous.update((li, j) for li, j, _ in group)
+    for li, j in ambiguous:
+        if confs[li][j] < AMBIGUOUS_MIN:
+            confs[li][j] = min(confs[li][j], MIN_CONFIDENCE - 0.05)
 
 
 def _check_weights(spans: tuple[Span, ...]) -> dict[tuple[int, int], int]:

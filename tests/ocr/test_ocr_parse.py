@@ -151,3 +151,13 @@ def test_twin_doubts_that_no_other_reading_satisfies_are_accepted() -> None:
     _doubt(probs, 30, "0", "O", 0.8)
     result = decode("TD3", probs)
     assert result.valid and result.lines == truth
+
+
+def test_a_single_swap_no_check_digit_can_see_is_refused_unless_sure() -> None:
+    # "<" and "K" differ by 20 in check value: optional data "12<4" and "12K4" pass the same check digits
+    truth = _td3_with_optional("12<4")
+    probs = onehot(truth)
+    _doubt(probs, 30, "<", "K", 0.85)
+    assert not decode("TD3", probs).valid
+    _doubt(probs, 30, "<", "K", 0.995)
+    assert decode("TD3", probs).valid
