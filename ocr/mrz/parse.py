@@ -5,6 +5,9 @@ character *allowed by the field type* (digits in dates, letters in names, …). 
 made: a confusable glyph (``O``/``0``, ``I``/``1``, ``B``/``8`` …) is mapped into the field's alphabet, and the
 result counts as read only if every check digit validates and every character is confidently recognised.
 No search over alternative characters is done to force check digits to pass: a wrong key locks patients out.
+Alternatives are searched only to refuse: if swapping glyphs in doubt gives another reading the check digits
+also accept, the digits vouch for neither (``_guard_ambiguous_readings``). A glyph's height may settle a
+digit/letter pair the classifier is unsure of (see height_cue.py).
 """
 
 from __future__ import annotations
