@@ -40,18 +40,11 @@ class Grid:
     span: int
     #: centres of the glyph blobs the grid was fitted to (strip coordinates)
     glyph_x: npt.NDArray[np.float64]
-    #: whole characters the grid was moved by after it was fitted (see ``shifted``)
-    offset: int = 0
 
     def centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        idx = np.arange(self.n, dtype=np.float64) + self.offset
+        idx = np.arange(self.n, dtype=np.float64)
         return (np.asarray(np.polyval(self.x_poly, idx), np.float64),
                 np.asarray(np.polyval(self.y_poly, idx), np.float64))
-
-    def shifted(self, k: int) -> Grid:
-        """The same grid moved by ``k`` characters (cell i then holds what cell i + k held)."""
-        return Grid(self.ink, self.n, self.x_poly, self.y_poly, self.cap, self.span, self.glyph_x,
-                    self.offset + k)
 
     def spanning(self, x_first: float, x_last: float) -> Grid:
         """A grid whose first and last cell centres are near ``x_first`` / ``x_last`` (known from the other
@@ -71,17 +64,9 @@ class Grid:
                     self.glyph_x)
 
 
-def cells(strip: Gray, n: int, shifts: tuple[float, ...] = (0.0,), edges: tuple[float, float] | None = None
-          ) -> tuple[npt.NDArray[np.float32], float] | None:
-    """``n`` normalised cells (n × CELL × CELL, ink = 1) and the pitch/height ratio, or None. With several
-    ``shifts`` (fractions of the pitch) the grid is cut once per shift: ``len(shifts) * n`` cells, shift-major.
-    ``edges``: where the located band starts and ends in the strip, to place a grid missing end glyphs."""
-    grid = fit_grid(strip, n, edges)
-    return None if grid is None else cut(grid, shifts)
-
-
 def fit_grid(strip: Gray, n: int, edges: tuple[float, float] | None = None) -> Grid | None:
-    """The character grid of a line strip (see ``cells``), or None if no ``n``-cell grid fits."""
+    """The grid of ``n`` cells of a line strip, or None if none fits. ``edges``: where the located band
+    starts and ends in the strip, to place a grid missing end glyphs."""
     ink = ink_map(strip)
     binary = (ink > 0.4).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
