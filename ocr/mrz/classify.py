@@ -55,10 +55,6 @@ class Classifier:
         return softmax(self.logits(features(np.asarray(cells, np.float32))))
 
 
-#: the name engine.py annotates the model with
-Mlp = Classifier
-
-
 def _mm(a: F32, b: F32) -> F32:
     out: F32 = np.asarray(np.einsum("ij,jk->ik", a, b, optimize=False), np.float32)
     return out

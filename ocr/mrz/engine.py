@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ocr.image import Image, fit, to_gray
-from ocr.mrz.classify import MODEL_PATH, Mlp, load_model
+from ocr.mrz.classify import MODEL_PATH, Classifier, load_model
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import FORMATS, MrzResult, decode
@@ -109,7 +109,7 @@ class MrzReader:
     """Reads the MRZ in single frames. Thread-compatible; holds only the (immutable) model."""
 
     def __init__(self, model_path: Path = MODEL_PATH) -> None:
-        self.model: Mlp = load_model(model_path)
+        self.model: Classifier = load_model(model_path)
 
     def read_frame(self, image: Image) -> Reading | None:
         """Best reading of ``image`` (valid if any candidate validates), or None if no MRZ was seen."""
