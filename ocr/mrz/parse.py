@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,8 @@ ALNUM = DIGITS | LETTERS
 CHECK = DIGITS | {"<"}
 SEX = frozenset("MFX<")
 FILLER = frozenset("<")
+_MIXED = frozenset("0A")  # subset of every alphabet holding both digits and letters
+_WEIGHTS = (7, 3, 1)  # ICAO 9303-3 check-digit weights
 #: first character of the document code (ICAO 9303-4/-5/-6/-7): TD1 and TD2 cards A, C or I (V: MRV-B
 #: visa, TD2 size), passports P (V: MRV-A visa, TD3 size)
 CARD_CODE = frozenset("ACI")
@@ -83,6 +86,31 @@ class Layout:
     fields: Mapping[str, Span]
     #: (data spans, check digit span)
     checks: Mapping[str, tuple[tuple[Span, ...], Span]]
+
+    @cached_property
+    def covered(self) -> tuple[tuple[bool, ...], ...]:
+        """Per position: is it inside some check-digit span (or a check digit itself)?"""
+        n_lines, n_chars = FORMATS[self.fmt]
+        cov = [[False] * n_chars for _ in range(n_lines)]
+        for spans, digit in self.checks.values():
+            for span in (*spans, digit):
+                for i in range(span.start, span.end):
+                    cov[span.line][i] = True
+        return tuple(tuple(line) for line in cov)
+
+    @cached_property
+    def check_weights(self) -> tuple[dict[tuple[int, int], int], ...]:
+        """Per check digit: (line, position) → weight of that character in it (7-3-1)."""
+        out = []
+        for spans, _ in self.checks.values():
+            weights: dict[tuple[int, int], int] = {}
+            k = 0
+            for span in spans:
+                for pos in range(span.start, span.end):
+                    weights[(span.line, pos)] = _WEIGHTS[k % 3]
+                    k += 1
+            out.append(weights)
+        return tuple(out)
 
 
 def _line(n: int, parts: list[tuple[int, frozenset[str]]]) -> tuple[frozenset[str], ...]:
@@ -203,9 +231,6 @@ def _decode_line(probs: Probs, alphabets: tuple[frozenset[str], ...], heights: S
     return "".join(chars), confs
 
 
-_MIXED = frozenset("0A")  # an alphabet holding both digits and letters
-
-
 def _height_witness(row: Probs, allowed: frozenset[str], char: str, conf: float, score: float
                     ) -> tuple[str, float]:
     """Let the glyph's height (0 letter-tall … 1 digit-tall) weigh in on a digit/letter confusable pair."""
@@ -246,7 +271,7 @@ def _decode(layout: Layout, probs: list[Probs], heights: list[Scores | None] | N
             ) -> tuple[tuple[str, ...], list[list[float]]]:
     lines: list[str] = []
     confs: list[list[float]] = []
-    covered = _covered(layout)
+    covered = layout.covered
     for i, (p, alphabets) in enumerate(zip(probs, layout.alphabets, strict=True)):
         text, conf = _decode_line(p, alphabets, heights[i] if heights else None)
         conf = [c if cov else min(c, _unchecked_confidence(row, allowed, ch))
@@ -263,7 +288,6 @@ DOUBT = 0.01
 AMBIGUOUS_MIN = 0.95
 #: more glyphs in doubt than this and the frame is refused outright (too many readings to weigh)
 MAX_DOUBTED = 12
-_WEIGHTS = (7, 3, 1)
 
 
 def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[str],
@@ -282,7 +306,7 @@ def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[st
             alt = max((c for c in allowed if c != char), key=lambda c: float(row_probs[j, _INDEX[c]]))
             if float(row_probs[j, _INDEX[alt]]) >= DOUBT:
                 doubted.append((li, j, char_value(alt) - char_value(char)))
-    weights = [_check_weights(spans) for spans, _ in layout.checks.values()]
+    weights = layout.check_weights
     ambiguous: set[tuple[int, int]] = set()
     if len(doubted) > MAX_DOUBTED:
         ambiguous = {(li, j) for li, j, _ in doubted}
@@ -296,17 +320,6 @@ def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[st
     for li, j in ambiguous:
         if confs[li][j] < AMBIGUOUS_MIN:
             confs[li][j] = min(confs[li][j], MIN_CONFIDENCE - 0.05)
-
-
-def _check_weights(spans: tuple[Span, ...]) -> dict[tuple[int, int], int]:
-    """(line, position) → weight of that character in a check digit over ``spans``."""
-    out: dict[tuple[int, int], int] = {}
-    k = 0
-    for span in spans:
-        for pos in range(span.start, span.end):
-            out[(span.line, pos)] = _WEIGHTS[k % 3]
-            k += 1
-    return out
 
 
 def _unchecked_confidence(row: Probs, allowed: frozenset[str], char: str) -> float:
@@ -341,7 +354,7 @@ def evaluate(fmt: str, lines: tuple[str, ...], confs: list[list[float]] | None =
     structural = _structure_ok(layout, lines)
     checks["issuing_state"] = fields["issuing_state"] in CODES
     checks["nationality"] = fields["nationality"] in CODES
-    covered = _covered(layout)
+    covered = layout.covered
     sure = all(c >= (MIN_CONFIDENCE if cov else MIN_CONFIDENCE_UNCHECKED)
                for line_conf, line_cov in zip(confs, covered, strict=True)
                for c, cov in zip(line_conf, line_cov, strict=True))
@@ -352,17 +365,6 @@ def evaluate(fmt: str, lines: tuple[str, ...], confs: list[list[float]] | None =
     fields["surname"], fields["given_names"] = split_name(fields["name"])
     valid = structural and all(checks.values()) and sure
     return MrzResult(layout.fmt, lines, valid, fields, checks, confidence, cccd)
-
-
-def _covered(layout: Layout) -> list[list[bool]]:
-    """Per position: is it inside some check-digit span (or a check digit itself)?"""
-    n_lines, n_chars = FORMATS[layout.fmt]
-    cov = [[False] * n_chars for _ in range(n_lines)]
-    for spans, digit in layout.checks.values():
-        for span in (*spans, digit):
-            for i in range(span.start, span.end):
-                cov[span.line][i] = True
-    return cov
 
 
 def _structure_ok(layout: Layout, lines: tuple[str, ...]) -> bool:
