@@ -30,10 +30,6 @@ def band_edges(strip: Gray, line: TextLine) -> tuple[float, float]:
     return pad, strip.shape[1] - pad
 
 
-def line_strip(gray: Gray, line: TextLine) -> Gray:
-    return line_strip_mapped(gray, line)[0]
-
-
 def line_strip_mapped(gray: Gray, line: TextLine) -> tuple[Gray, npt.NDArray[np.float64]]:
     """The strip and the 2 × 3 affine map from strip to frame coordinates (to compare lines' grids)."""
     t = max(line.thickness, 4.0)
