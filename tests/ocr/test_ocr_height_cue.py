@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from ocr.mrz.height_cue import height_scores
-from ocr.mrz.parse import CLASSES, MIN_CONFIDENCE, decode
+from ocr.mrz.parse import MIN_CONFIDENCE, decode
 from ocr.mrz.segment import fit_grid, glyph_heights
-from tests.ocr.test_ocr_parse import TD3, onehot
+from tests.ocr.test_ocr_parse import TD3, glyph_row, onehot
 
 
 def _strip(heights_px: list[int], pitch: int = 20, strip_h: int = 48) -> np.ndarray:
@@ -36,9 +36,7 @@ def test_glyph_heights_measure_taller_glyphs() -> None:
 
 def _line(chars: str, ambiguous_at: int, p_pair: tuple[float, float]) -> np.ndarray:
     probs = onehot((chars,), 0.99)[0]
-    row = np.full(len(CLASSES), 1e-4, np.float32)
-    row[CLASSES.index("O")], row[CLASSES.index("0")] = p_pair
-    probs[ambiguous_at] = row / row.sum()
+    probs[ambiguous_at] = glyph_row({"O": p_pair[0], "0": p_pair[1]})
     return probs
 
 
@@ -97,9 +95,7 @@ def test_height_refuses_an_uncheckable_pair_it_contradicts() -> None:
     # U and 0 differ by 30 in check value: no check digit could catch a swap, so a contradiction refuses
     line = TD3[1]
     probs = onehot(TD3, 0.99)
-    row = np.full(len(CLASSES), 1e-4, np.float32)
-    row[CLASSES.index("U")], row[CLASSES.index("0")] = 0.3, 0.65
-    probs[1][3] = row / row.sum()  # position 3 of the document number ("8" in the specimen)
+    probs[1][3] = glyph_row({"U": 0.3, "0": 0.65})  # position 3 of the document number ("8" in the specimen)
     bad_line = line[:3] + "0" + line[4:]
     scores = np.full(44, math.nan)
     scores[3] = -0.1  # letter-tall: contradicts "0"

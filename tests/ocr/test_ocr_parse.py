@@ -86,18 +86,20 @@ def test_repr_masks_personal_data() -> None:
     assert "NGUYEN" not in repr(r) and "001090000001" not in repr(r)
 
 
-def _name_glyph(probs: list[np.ndarray], position: int, mix: dict[str, float]) -> None:
+def glyph_row(mix: dict[str, float]) -> np.ndarray:
+    """Class probabilities of one glyph: ``mix`` plus a trace on every other class, normalised."""
     row = np.full(len(CLASSES), 1e-4, np.float32)
     for char, p in mix.items():
         row[CLASSES.index(char)] = p
-    probs[2][position] = row / row.sum()
+    out: np.ndarray = row / row.sum()
+    return out
 
 
 def test_unchecked_glyph_partly_read_as_an_impossible_character_is_refused() -> None:
     # "N" of NGUYEN: 0.69 for N, 0.19 for "1" (no name holds a digit, and 1 is no twin of N), 0.1 for M.
     # Shared out among letters N would look 87 % sure; no check digit covers a name, so it is not read.
     probs = onehot(CCCD)
-    _name_glyph(probs, 0, {"N": 0.69, "1": 0.19, "M": 0.1})
+    probs[2][0] = glyph_row({"N": 0.69, "1": 0.19, "M": 0.1})
     result = decode("TD1", probs)
     assert result.lines[2][0] == "N" and not result.valid
 
@@ -106,7 +108,7 @@ def test_unchecked_glyph_split_with_its_confusable_twin_is_read() -> None:
     # the "O" a name cannot hold as "0": probability on its twin counts for it
     lines = (CCCD[0], CCCD[1], "NGUYEN<<VAN<O<<<<<<<<<<<<<<<<<")
     probs = onehot(lines)
-    _name_glyph(probs, 12, {"O": 0.56, "0": 0.44})
+    probs[2][12] = glyph_row({"O": 0.56, "0": 0.44})
     result = decode("TD1", probs)
     assert result.valid and result.lines[2] == lines[2]
 
@@ -122,9 +124,7 @@ def _td3_with_optional(optional: str) -> tuple[str, str]:
 
 
 def _doubt(probs: list[np.ndarray], position: int, char: str, twin: str, p: float) -> None:
-    row = np.full(len(CLASSES), 1e-4, np.float32)
-    row[CLASSES.index(char)], row[CLASSES.index(twin)] = p, 1 - p
-    probs[1][position] = row / row.sum()
+    probs[1][position] = glyph_row({char: p, twin: 1 - p})
 
 
 def test_two_twin_swaps_that_cancel_in_every_check_are_refused() -> None:
