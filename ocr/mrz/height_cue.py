@@ -21,6 +21,9 @@ REF_CONFIDENCE = 0.95
 MIN_REFS = 3
 #: plausible digit-minus-letter height, in cap heights (font: ≈ 0.08); outside it the measure is unreliable
 GAP_RANGE = (0.035, 0.2)
+#: a glyph measured this many digit-letter gaps below the line's letters is torn (glare, a broken stroke),
+#: not short: no witness. (Seen at -1.8 … -6.8, each time on a digit; clamping the tall side too cost reads.)
+MIN_SCORE = -0.75
 _IS_DIGIT = np.array([c.isdigit() for c in CLASSES])
 _IS_LETTER = np.array([c.isalpha() for c in CLASSES])
 
@@ -37,4 +40,5 @@ def height_scores(probs: F32, heights: F64) -> F64 | None:
     if not GAP_RANGE[0] <= tall - short <= GAP_RANGE[1]:
         return None
     scores: F64 = (heights - short) / (tall - short)
+    scores[scores < MIN_SCORE] = np.nan
     return scores

@@ -298,15 +298,15 @@ def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[st
     10). Where swapping one to three glyphs in doubt for their runners-up gives another reading that passes
     every check digit it touches, only the glyphs can tell the readings apart: each must be read surely."""
     doubted: list[tuple[int, int, int]] = []  # line, position, check-value change if swapped
+    weights = layout.check_weights
     for li, (row_probs, line) in enumerate(zip(probs, lines, strict=True)):
         for j, char in enumerate(line):
             allowed = layout.alphabets[li][j]
-            if len(allowed) < 2 or confs[li][j] >= 0.99:
-                continue
+            if len(allowed) < 2 or confs[li][j] >= 0.99 or not any((li, j) in w for w in weights):
+                continue  # sure, or no check digit weighs it (a swap there cannot complete another reading)
             alt = max((c for c in allowed if c != char), key=lambda c: float(row_probs[j, _INDEX[c]]))
             if float(row_probs[j, _INDEX[alt]]) >= DOUBT:
                 doubted.append((li, j, char_value(alt) - char_value(char)))
-    weights = layout.check_weights
     ambiguous: set[tuple[int, int]] = set()
     if len(doubted) > MAX_DOUBTED:
         ambiguous = {(li, j) for li, j, _ in doubted}

@@ -53,6 +53,18 @@ def test_scores_need_digit_and_letter_references() -> None:
     assert height_scores(probs, np.array([1.6 if c.isdigit() else 1.0 for c in line])) is None
 
 
+def test_a_height_far_below_the_line_is_no_witness() -> None:
+    # a glyph torn by glare or a broken stroke measures many gaps below the line's letters: not a height
+    line = TD3[1]
+    probs = onehot((line,), 0.99)[0]
+    heights = np.array([1.08 if c.isdigit() else 1.0 for c in line])
+    heights[0], heights[1] = 0.6, 0.96  # -5 and -0.5 gaps
+    scores = height_scores(probs, heights)
+    assert scores is not None
+    assert math.isnan(scores[0])
+    assert scores[1] == pytest.approx(-0.5) and scores[2] == pytest.approx(1.0)
+
+
 def _decode_td3(doc_char_probs: tuple[float, float], score: float, truth: str) -> tuple[str, bool, float]:
     """TD3 whose document number starts with an O/0 glyph the classifier is unsure of."""
     line2 = truth + TD3[1][1:]

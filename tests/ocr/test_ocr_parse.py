@@ -161,3 +161,16 @@ def test_a_single_swap_no_check_digit_can_see_is_refused_unless_sure() -> None:
     assert not decode("TD3", probs).valid
     _doubt(probs, 30, "<", "K", 0.995)
     assert decode("TD3", probs).valid
+
+
+def test_unchecked_glyphs_are_not_drawn_into_an_ambiguity() -> None:
+    # the cancelling "O888O" pair is ambiguous; a name glyph read at 0.9 has nothing to do with it
+    truth = _td3_with_optional("08880")
+    swapped = (truth[0], truth[1][:28] + "O888O" + truth[1][33:])
+    probs = onehot(swapped)
+    _doubt(probs, 28, "O", "0", 0.9)
+    _doubt(probs, 32, "O", "0", 0.8)
+    probs[0][6] = glyph_row({swapped[0][6]: 0.9, "B": 0.1})
+    result = decode("TD3", probs)
+    assert not result.valid
+    assert result.confidence["name"] >= 0.85
