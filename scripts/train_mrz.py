@@ -10,6 +10,7 @@ Needs PyTorch (training only: ``pip install -e '.[train]'``); the kiosk runs the
 Deterministic: fixed seeds everywhere, one torch thread (frames use seeds disjoint from make_ocr_set.py).
 
     .venv/bin/python scripts/train_mrz.py [--frames 5000] [--epochs 4] [--workers 1] [--cache cells.npz]
+                                          [--width 16] [--hidden 128]
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def augment(xb: Any) -> Any:
     return (f / f.max(1, keepdim=True).values.clamp_min(0.2)).reshape(n, 1, CELL, CELL)
 
 
-def fit(x: U8, y: I64, epochs: int, seed: int) -> Any:
+def fit(x: U8, y: I64, epochs: int, seed: int, width: int = 16, hidden: int = 128) -> Any:
     """AdamW + one-cycle schedule, class-weighted cross-entropy; the last epoch sees unaugmented cells."""
     import torch
     import torch.nn.functional as F
@@ -132,7 +133,7 @@ def fit(x: U8, y: I64, epochs: int, seed: int) -> Any:
     for char, weight in FOCUS.items():
         cw[CLASSES.index(char)] *= weight
     weight_t, labels = torch.from_numpy(cw), torch.from_numpy(y)
-    model = network()
+    model = network(width, hidden)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     batch = 256
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=epochs * (len(x) // batch), pct_start=0.15)
@@ -204,6 +205,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--cache", type=Path, help="reuse/save the extracted cells here (.npz)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--width", type=int, default=16, help="channels of the first conv stage (second: twice)")
+    ap.add_argument("--hidden", type=int, default=128, help="units of the dense layer")
     args = ap.parse_args()
     import torch
 
@@ -230,7 +233,8 @@ def main() -> int:
     keep = agreeing(first, x, y, bounds, base) or [int(i) for i in base]  # (a tiny trial run: keep all)
     print(f"stage 2: {len(keep)}/{len(base)} lines kept", file=sys.stderr)
     # stage 2: from scratch on the clean lines, all shifts
-    model = fit(*gather(x, y, bounds, [j for i in keep for j in range(i, i + group)]), epochs=args.epochs, seed=7)
+    model = fit(*gather(x, y, bounds, [j for i in keep for j in range(i, i + group)]), epochs=args.epochs, seed=7,
+                width=args.width, hidden=args.hidden)
     hx, hy = gather(x, y, bounds, agreeing(model, x, y, bounds, held) or [int(i) for i in held])
     report("held-out (aligned lines, torch)", predict(model, hx), hy)
     onnx = export(model)
