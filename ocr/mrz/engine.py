@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,12 @@ def extract_cells(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[flo
 def extract(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ...] = (0.0,)
             ) -> tuple[list[F32], list[F64]] | None:
     """Per-line cells (see extract_cells) and glyph heights (segment.glyph_heights), or None."""
+    return next(extract_variants(gray, candidate, fmt, shifts), None)
+
+
+def extract_variants(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ...] = (0.0,)
+                     ) -> Iterator[tuple[list[F32], list[F64]]]:
+    """extract's result, then the cells of any other line placement grid_variants proposes."""
     n = FORMATS[fmt][1]
     grids: list[Grid] = []
     maps: list[npt.NDArray[np.float64]] = []
@@ -56,18 +63,20 @@ def extract(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ..
         strip, to_frame = line_strip_mapped(gray, line)
         grid = fit_grid(strip, n, band_edges(strip, line))
         if grid is None:
-            return None
+            return
         grids.append(grid)
         maps.append(to_frame)
-    out: list[F32] = []
-    heights: list[F64] = []
-    for grid in align_grids(grids, maps):
-        c, ratio = cut(grid, shifts)
-        if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
-            return None
-        out.append(c)
-        heights.append(glyph_heights(grid))
-    return out, heights
+    for variant in grid_variants(grids, maps):
+        out: list[F32] = []
+        heights: list[F64] = []
+        for grid in variant:
+            c, ratio = cut(grid, shifts)
+            if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
+                break
+            out.append(c)
+            heights.append(glyph_heights(grid))
+        else:
+            yield out, heights
 
 
 def align_grids(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> list[Grid]:
@@ -75,34 +84,62 @@ def align_grids(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> list[
     (a speck taken for a first glyph, fillers lost in glare, a pitch misjudged across a gap) is re-placed
     between the others' ends and refitted to its glyphs. The reference is the lines whose first and last
     glyph were both seen, else (three lines) the median line; two lines without such an anchor stay."""
-    ends = [np.array([[xs[0], ys[0], 1.0], [xs[-1], ys[-1], 1.0]]) @ m.T
-            for (xs, ys), m in ((g.centres(), m) for g, m in zip(grids, maps, strict=True))]
-    direction = sum((p[1] - p[0]) for p in ends)
-    direction = direction / max(float(np.linalg.norm(direction)), 1e-9)
-    pitch = float(np.median([np.linalg.norm(p[1] - p[0]) / (g.n - 1) for g, p in zip(grids, ends, strict=True)]))
-    starts = np.array([float(p[0] @ direction) for p in ends])
-    stops = np.array([float(p[1] @ direction) for p in ends])
+    return next(grid_variants(grids, maps))
+
+
+def grid_variants(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> Iterator[list[Grid]]:
+    """align_grids first; then, if the lines' ends disagree by half a character or more, each line in turn
+    as the only reference (the others re-placed onto its ends). That covers a line that took a speck
+    before the MRZ for its first glyph while no line was seen end to end (TD3: the name line's trailing
+    fillers faint). A slipped placement reads as garbage that the check digits refuse."""
+    geometry = _LineGeometry(grids, maps)
     anchored = [i for i, g in enumerate(grids) if g.span == g.n]
-    if not anchored and len(grids) < 3:
-        return grids
-    ref = anchored or list(range(len(grids)))
-    ref_start, ref_stop = float(np.median(starts[ref])), float(np.median(stops[ref]))
-    out = []
-    for i, (grid, m) in enumerate(zip(grids, maps, strict=True)):
-        off_start, off_stop = (starts[i] - ref_start) / pitch, (stops[i] - ref_stop) / pitch
-        if i in anchored or max(abs(off_start), abs(off_stop)) < 0.35:
-            out.append(grid)
-            continue
-        # where this line's axis meets the reference start and stop, in its own strip
-        p0, p1 = ends[i]
-        along = float((p1 - p0) @ direction)
-        to_strip = cv2.invertAffineTransform(m)
-        xs = []
-        for target in (ref_start, ref_stop):
-            q = p0 + (target - starts[i]) / along * (p1 - p0)
-            xs.append(float(to_strip[0] @ np.array([q[0], q[1], 1.0])))
-        out.append(grid.spanning(xs[0], xs[1]))
-    return out
+    if anchored or len(grids) >= 3:
+        first = geometry.placed(anchored or list(range(len(grids))), keep=anchored)
+    else:
+        first = grids
+    yield first
+    if max(np.ptp(geometry.starts), np.ptp(geometry.stops)) >= 0.5 * geometry.pitch:
+        for r in range(len(grids)):
+            variant = geometry.placed([r], keep=[r])
+            if any(v is not f for v, f in zip(variant, first, strict=True)):
+                yield variant
+
+
+class _LineGeometry:
+    """The lines' grid ends in frame coordinates, along the MRZ's common direction."""
+
+    def __init__(self, grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> None:
+        self.grids, self.maps = grids, maps
+        self.ends = [np.array([[xs[0], ys[0], 1.0], [xs[-1], ys[-1], 1.0]]) @ m.T
+                     for (xs, ys), m in ((g.centres(), m) for g, m in zip(grids, maps, strict=True))]
+        direction = sum((p[1] - p[0]) for p in self.ends)
+        self.direction = direction / max(float(np.linalg.norm(direction)), 1e-9)
+        self.pitch = float(np.median([np.linalg.norm(p[1] - p[0]) / (g.n - 1)
+                                      for g, p in zip(grids, self.ends, strict=True)]))
+        self.starts = np.array([float(p[0] @ self.direction) for p in self.ends])
+        self.stops = np.array([float(p[1] @ self.direction) for p in self.ends])
+
+    def placed(self, ref: list[int], keep: list[int]) -> list[Grid]:
+        """Lines not in ``keep`` whose ends stray from the median ends of ``ref`` re-placed onto them."""
+        ref_start, ref_stop = float(np.median(self.starts[ref])), float(np.median(self.stops[ref]))
+        out = []
+        for i, (grid, m) in enumerate(zip(self.grids, self.maps, strict=True)):
+            off_start = (self.starts[i] - ref_start) / self.pitch
+            off_stop = (self.stops[i] - ref_stop) / self.pitch
+            if i in keep or max(abs(off_start), abs(off_stop)) < 0.35:
+                out.append(grid)
+                continue
+            # where this line's axis meets the reference start and stop, in its own strip
+            p0, p1 = self.ends[i]
+            along = float((p1 - p0) @ self.direction)
+            to_strip = cv2.invertAffineTransform(m)
+            xs = []
+            for target in (ref_start, ref_stop):
+                q = p0 + (target - self.starts[i]) / along * (p1 - p0)
+                xs.append(float(to_strip[0] @ np.array([q[0], q[1], 1.0])))
+            out.append(grid.spanning(xs[0], xs[1]))
+        return out
 
 
 class MrzReader:
@@ -120,23 +157,24 @@ class MrzReader:
         candidates = (c for reduce in (True, False) for c in find_candidates(gray, reduce)[:MAX_CANDIDATES])
         for cand in candidates:
             for fmt in formats_for(cand):
-                got = extract(gray, cand, fmt, SHIFTS)
-                if got is None:
-                    continue
-                per_line, heights = got
-                n = FORMATS[fmt][1]
-                # average the grid cut at small offsets: a character read the same way when the cell
-                # slides by a fraction of the pitch is a character really there
-                probs = self.model.probs(np.concatenate(per_line)).reshape(len(per_line), len(SHIFTS), n, -1)
-                split = tuple(np.asarray(p.mean(axis=0), np.float32) for p in probs)
-                result = decode(fmt, list(split), [height_scores(p, h) for p, h in zip(split, heights, strict=True)])
-                if result.valid:
-                    return Reading(result, split)
-                score = float(np.mean([p.max(axis=1).mean() for p in split]))
-                if score > best_score:
-                    best, best_score = Reading(result, split), score
+                for per_line, heights in extract_variants(gray, cand, fmt, SHIFTS):
+                    reading = self._decode(fmt, per_line, heights)
+                    if reading.result.valid:
+                        return reading
+                    score = float(np.mean([p.max(axis=1).mean() for p in reading.probs]))
+                    if score > best_score:
+                        best, best_score = reading, score
         # a frame whose characters were mostly unreadable did not show an MRZ
         return best if best is not None and best_score >= 0.6 else None
+
+    def _decode(self, fmt: str, per_line: list[F32], heights: list[F64]) -> Reading:
+        n = FORMATS[fmt][1]
+        # average the grid cut at small offsets: a character read the same way when the cell slides by a
+        # fraction of the pitch is a character really there
+        probs = self.model.probs(np.concatenate(per_line)).reshape(len(per_line), len(SHIFTS), n, -1)
+        split = tuple(np.asarray(p.mean(axis=0), np.float32) for p in probs)
+        result = decode(fmt, list(split), [height_scores(p, h) for p, h in zip(split, heights, strict=True)])
+        return Reading(result, split)
 
     def read(self, image: Image) -> MrzResult | None:
         reading = self.read_frame(image)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ocr.mrz.engine import align_grids
+from ocr.mrz.engine import align_grids, grid_variants
 from ocr.mrz.locate import _text_rows
 from ocr.mrz.segment import fit_grid
 
@@ -71,3 +71,23 @@ def test_a_single_line_is_not_split_and_a_noisy_one_is_tightened() -> None:
     assert _text_rows(_band([(2, 10)], 16)) == [(2, 10)]
     # rows of very different heights are not lines of one MRZ
     assert _text_rows(_band([(0, 4), (6, 18)], 18)) == []
+
+
+def test_two_unanchored_lines_that_disagree_offer_each_as_the_reference() -> None:
+    # TD3: the name line's trailing fillers are faint (its last glyph unseen; the band still ends at them),
+    # and a speck before the second line was taken for its first glyph. No line is anchored at both ends,
+    # so which one slipped is unknown: each placement is offered (the check digits refuse the slipped one).
+    name = [True] * 20 + [False] * 10
+    grids = [fit_grid(_strip(name), 30, (55.0, 645.0)), fit_grid(_strip([True] * 30, speck_before=True), 30)]
+    assert all(g is not None and g.span != 30 for g in grids)
+    ready = [g for g in grids if g is not None]
+    assert abs(ready[0].centres()[0][0] - 60) < 2
+    assert abs(ready[1].centres()[0][0] - (60 - PITCH)) < 2  # one character early
+    variants = list(grid_variants(ready, [_identity(0), _identity(30)]))
+    assert len(variants) == 3 and variants[0] == ready  # as found first, then each line as the reference
+    firsts = [(float(v[0].centres()[0][0]), float(v[1].centres()[0][0])) for v in variants[1:]]
+    assert any(abs(a - 60) < 2 and abs(b - 60) < 2 for a, b in firsts)  # the speck line put back
+    assert any(abs(a - 40) < 2 and abs(b - 40) < 2 for a, b in firsts)  # the other guess, refused later
+    # lines whose ends agree get no variants
+    agreeing = [fit_grid(_strip([True] * 30), 30), fit_grid(_strip(name), 30, (55.0, 645.0))]
+    assert len(list(grid_variants([g for g in agreeing if g is not None], [_identity(0), _identity(30)]))) == 1
