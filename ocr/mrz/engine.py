@@ -99,11 +99,19 @@ def grid_variants(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> Ite
     else:
         first = grids
     yield first
-    if max(np.ptp(geometry.starts), np.ptp(geometry.stops)) >= 0.5 * geometry.pitch:
-        for r in range(len(grids)):
-            variant = geometry.placed([r], keep=[r])
-            if any(v is not f for v, f in zip(variant, first, strict=True)):
-                yield variant
+    if max(np.ptp(geometry.starts), np.ptp(geometry.stops)) < 0.5 * geometry.pitch:
+        return
+    seen = [_placement(first)]
+    for r in range(len(grids)):
+        variant = geometry.placed([r], keep=[r])
+        if not any(np.allclose(_placement(variant), other, atol=0.5) for other in seen):
+            seen.append(_placement(variant))
+            yield variant
+
+
+def _placement(grids: list[Grid]) -> npt.NDArray[np.float64]:
+    """Where each line's first and last cell sit (strip x): two variants alike here read alike."""
+    return np.array([g.centres()[0][[0, -1]] for g in grids])
 
 
 class _LineGeometry:
