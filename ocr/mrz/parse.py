@@ -278,8 +278,38 @@ def _decode(layout: Layout, probs: list[Probs], heights: list[Scores | None] | N
                 for c, cov, row, allowed, ch in zip(conf, covered[i], p, alphabets, text, strict=True)]
         lines.append(text)
         confs.append(conf)
+    _name_trailing_fillers(layout.fields["name"], probs, lines, confs)
     _guard_ambiguous_readings(layout, probs, lines, confs)
     return tuple(lines), confs
+
+
+#: a glyph counts as a filler for finding where the name ends when ``<`` has at least this probability
+NAME_END_FILLER = 0.5
+#: glyph shapes a blurred filler ``<`` is read as (the chevron and the arms of K)
+FILLER_LOOKALIKES = "<K"
+
+
+def _name_trailing_fillers(span: Span, probs: list[Probs], lines: list[str], confs: list[list[float]]) -> None:
+    """ICAO 9303-3 separates name components by one ``<`` and surname from given names by two, so three
+    in a row end the name: everything after them is filler. There a glyph read as ``K`` (a blurred
+    chevron looks like its arms) is a filler, as sure as the glyph is either shape; a glyph like neither
+    is left as read (and refused: the field holds no letters there)."""
+    row_probs, line = probs[span.line], lines[span.line]
+    run = 0
+    for j in range(span.start, span.end):
+        run = run + 1 if float(row_probs[j, _INDEX["<"]]) >= NAME_END_FILLER else 0
+        if run == 3:
+            break
+    else:
+        return
+    chars = list(line)
+    for k in range(j + 1, span.end):
+        mass = sum(float(row_probs[k, _INDEX[c]]) for c in FILLER_LOOKALIKES)
+        if chars[k] in FILLER_LOOKALIKES:
+            chars[k], confs[span.line][k] = "<", max(confs[span.line][k], mass)
+        else:
+            confs[span.line][k] = min(confs[span.line][k], MIN_CONFIDENCE - 0.05)
+    lines[span.line] = "".join(chars)
 
 
 #: a glyph is "in doubt" when its runner-up within the field's alphabet has at least this probability

@@ -174,3 +174,23 @@ def test_unchecked_glyphs_are_not_drawn_into_an_ambiguity() -> None:
     result = decode("TD3", probs)
     assert not result.valid
     assert result.confidence["name"] >= 0.85
+
+
+def test_after_three_fillers_the_name_holds_only_fillers() -> None:
+    # a blurred chevron reads like the arms of K: in the name's trailing fillers it is a filler
+    name = "NGUYEN<<KIEN<<<<<<<<<<<<<<<<<<"
+    lines = (CCCD[0], CCCD[1], name)
+    probs = onehot(lines)
+    probs[2][20] = glyph_row({"K": 0.7, "<": 0.3})
+    probs[2][8] = glyph_row({"K": 0.9, "<": 0.1})  # the K of KIEN is inside the name: left alone
+    result = decode("TD1", probs)
+    assert result.lines[2] == name and result.valid
+    # a glyph like neither shape there is not a filler the reader saw: refused, not guessed
+    probs[2][20] = glyph_row({"E": 0.9, "<": 0.1})
+    refused = decode("TD1", probs)
+    assert refused.lines[2][20] == "E" and not refused.valid
+    # without the rule's three fillers in a row (a name running to the end), K stays a letter
+    long_name = "NGUYEN<<KIEN<ABCDEFGHIJKLMNOPQ"
+    probs = onehot((CCCD[0], CCCD[1], long_name))
+    probs[2][29] = glyph_row({"Q": 0.9, "<": 0.1})
+    assert decode("TD1", probs).lines[2] == long_name
