@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-_WEIGHTS = (7, 3, 1)
+#: ICAO 9303-3 check-digit weights, repeating
+WEIGHTS = (7, 3, 1)
 
 
 def char_value(char: str) -> int:
@@ -16,7 +17,7 @@ def char_value(char: str) -> int:
 
 
 def check_digit(text: str) -> str:
-    return str(sum(char_value(c) * _WEIGHTS[i % 3] for i, c in enumerate(text)) % 10)
+    return str(sum(char_value(c) * WEIGHTS[i % 3] for i, c in enumerate(text)) % 10)
 
 
 def is_valid(text: str, digit: str) -> bool:

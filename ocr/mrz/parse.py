@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from ocr.mrz.checks import char_value, is_valid
+from ocr.mrz.checks import WEIGHTS, char_value, is_valid
 from ocr.mrz.countries import CODES
 
 #: classifier classes, in model output order
@@ -34,7 +34,6 @@ CHECK = DIGITS | {"<"}
 SEX = frozenset("MFX<")
 FILLER = frozenset("<")
 _MIXED = frozenset("0A")  # subset of every alphabet holding both digits and letters
-_WEIGHTS = (7, 3, 1)  # ICAO 9303-3 check-digit weights
 #: first character of the document code (ICAO 9303-4/-5/-6/-7): TD1 and TD2 cards A, C or I (V: MRV-B
 #: visa, TD2 size), passports P (V: MRV-A visa, TD3 size)
 CARD_CODE = frozenset("ACI")
@@ -53,6 +52,8 @@ FORMATS: dict[str, tuple[int, int]] = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2
 #: check digit covers (document code, states, sex, name) need more, since nothing else catches a misread
 MIN_CONFIDENCE = 0.55
 MIN_CONFIDENCE_UNCHECKED = 0.8
+#: what a glyph's confidence is lowered to when a rule refuses it (below MIN_CONFIDENCE: never valid)
+REFUSED = MIN_CONFIDENCE - 0.05
 
 #: glyph-height witness (see height_cue.py): a score at or beyond these says digit / letter
 HEIGHT_SAYS_DIGIT = 0.85
@@ -107,7 +108,7 @@ class Layout:
             k = 0
             for span in spans:
                 for pos in range(span.start, span.end):
-                    weights[(span.line, pos)] = _WEIGHTS[k % 3]
+                    weights[(span.line, pos)] = WEIGHTS[k % 3]
                     k += 1
             out.append(weights)
         return tuple(out)
@@ -250,7 +251,7 @@ def _height_witness(row: Probs, allowed: frozenset[str], char: str, conf: float,
     if checkable and conf < HEIGHT_SETTLES_BELOW:
         return pick, max(HEIGHT_CHOSEN_CONFIDENCE, conf if pick == char else 0.0)
     if pick != char and not checkable and conf < HEIGHT_SETTLES_BELOW:
-        return char, min(conf, MIN_CONFIDENCE - 0.05)  # nothing else could catch this misread: refuse it
+        return char, min(conf, REFUSED)  # nothing else could catch this misread: refuse it
     return char, conf
 
 
@@ -308,7 +309,7 @@ def _name_trailing_fillers(span: Span, probs: list[Probs], lines: list[str], con
         if chars[k] in FILLER_LOOKALIKES:
             chars[k], confs[span.line][k] = "<", max(confs[span.line][k], mass)
         else:
-            confs[span.line][k] = min(confs[span.line][k], MIN_CONFIDENCE - 0.05)
+            confs[span.line][k] = min(confs[span.line][k], REFUSED)
     lines[span.line] = "".join(chars)
 
 
@@ -349,7 +350,7 @@ def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[st
                     ambiguous.update((li, j) for li, j, _ in group)
     for li, j in ambiguous:
         if confs[li][j] < AMBIGUOUS_MIN:
-            confs[li][j] = min(confs[li][j], MIN_CONFIDENCE - 0.05)
+            confs[li][j] = min(confs[li][j], REFUSED)
 
 
 def _unchecked_confidence(row: Probs, allowed: frozenset[str], char: str) -> float:
