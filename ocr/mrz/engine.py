@@ -42,20 +42,15 @@ def formats_for(candidate: Candidate) -> tuple[str, ...]:
 def extract_cells(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ...] = (0.0,)
                   ) -> list[F32] | None:
     """Per-line character cells of ``candidate`` read as ``fmt`` (``len(shifts) * n`` per line, see
-    segment.cut), or None if the grid does not fit."""
-    got = extract(gray, candidate, fmt, shifts)
+    segment.cut) on the aligned grids, or None if the grid does not fit."""
+    got = next(extract_variants(gray, candidate, fmt, shifts), None)
     return None if got is None else got[0]
-
-
-def extract(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ...] = (0.0,)
-            ) -> tuple[list[F32], list[F64]] | None:
-    """Per-line cells (see extract_cells) and glyph heights (segment.glyph_heights), or None."""
-    return next(extract_variants(gray, candidate, fmt, shifts), None)
 
 
 def extract_variants(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[float, ...] = (0.0,)
                      ) -> Iterator[tuple[list[F32], list[F64]]]:
-    """extract's result, then the cells of any other line placement grid_variants proposes."""
+    """Per-line cells and glyph heights (segment.glyph_heights) for each line placement grid_variants
+    proposes, the aligned grids first; nothing if a line has no grid."""
     n = FORMATS[fmt][1]
     grids: list[Grid] = []
     maps: list[npt.NDArray[np.float64]] = []
