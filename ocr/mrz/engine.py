@@ -14,7 +14,7 @@ from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import MODEL_PATH, Classifier, load_model
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
-from ocr.mrz.parse import FORMATS, MrzResult, decode
+from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode
 from ocr.mrz.rectify import band_edges, line_strip_mapped
 from ocr.mrz.segment import Grid, cut, fit_grid, glyph_heights
 
@@ -25,6 +25,12 @@ MAX_CANDIDATES = 5
 PITCH_RANGE = (0.75, 1.6)
 #: grid offsets (fractions of the pitch) whose class probabilities are averaged
 SHIFTS = (0.0,)
+#: a frame none of whose readings validated: its RETRIES surest readings (mean top probability at least
+#: RETRY_MIN_SCORE) are looked at again, the cells cut at these offsets (fractions of the pitch; a group
+#: is averaged). A glyph the grid cut off-centre reads more like itself in a cell slid towards it.
+RETRY_SHIFTS: tuple[tuple[float, ...], ...] = ((0.0, -0.12, 0.12), (-0.12,), (0.12,))
+RETRIES = 3
+RETRY_MIN_SCORE = 0.8
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,18 @@ def extract_variants(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[
                      ) -> Iterator[tuple[list[F32], list[F64]]]:
     """Per-line cells and glyph heights (segment.glyph_heights) for each line placement grid_variants
     proposes, the aligned grids first; nothing if a line has no grid."""
+    fitted = line_grids(gray, candidate, fmt)
+    if fitted is None:
+        return
+    for variant in grid_variants(*fitted):
+        got = cells_and_heights(variant, shifts)
+        if got is not None:
+            yield got
+
+
+def line_grids(gray: Image, candidate: Candidate, fmt: str
+               ) -> tuple[list[Grid], list[npt.NDArray[np.float64]]] | None:
+    """Each line's grid of ``FORMATS[fmt]`` cells and its strip→frame map; None if a line has no grid."""
     n = FORMATS[fmt][1]
     grids: list[Grid] = []
     maps: list[npt.NDArray[np.float64]] = []
@@ -58,20 +76,24 @@ def extract_variants(gray: Image, candidate: Candidate, fmt: str, shifts: tuple[
         strip, to_frame = line_strip_mapped(gray, line)
         grid = fit_grid(strip, n, band_edges(strip, line))
         if grid is None:
-            return
+            return None
         grids.append(grid)
         maps.append(to_frame)
-    for variant in grid_variants(grids, maps):
-        out: list[F32] = []
-        heights: list[F64] = []
-        for grid in variant:
-            c, ratio = cut(grid, shifts)
-            if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
-                break
-            out.append(c)
-            heights.append(glyph_heights(grid))
-        else:
-            yield out, heights
+    return grids, maps
+
+
+def cells_and_heights(grids: list[Grid], shifts: tuple[float, ...] = (0.0,)
+                      ) -> tuple[list[F32], list[F64]] | None:
+    """Per-line cells (segment.cut) and glyph heights; None if a line's pitch is implausible for OCR-B."""
+    out: list[F32] = []
+    heights: list[F64] = []
+    for grid in grids:
+        c, ratio = cut(grid, shifts)
+        if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
+            return None
+        out.append(c)
+        heights.append(glyph_heights(grid))
+    return out, heights
 
 
 def align_grids(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> list[Grid]:
@@ -145,6 +167,11 @@ class _LineGeometry:
         return out
 
 
+def _score(reading: Reading) -> float:
+    """How surely the glyphs were read: the mean over lines of the mean top class probability."""
+    return float(np.mean([p.max(axis=1).mean() for p in reading.probs]))
+
+
 class MrzReader:
     """Reads the MRZ in single frames. Thread-compatible; holds only the (immutable) model."""
 
@@ -156,25 +183,46 @@ class MrzReader:
         gray = to_gray(fit(image))
         best: Reading | None = None
         best_score = -1.0
+        failed: list[tuple[float, str, list[Grid], MrzResult]] = []
         # half resolution first (fast); full resolution only when that found nothing valid (small print)
         candidates = (c for reduce in (True, False) for c in find_candidates(gray, reduce)[:MAX_CANDIDATES])
         for cand in candidates:
             for fmt in formats_for(cand):
-                for per_line, heights in extract_variants(gray, cand, fmt, SHIFTS):
-                    reading = self._decode(fmt, per_line, heights)
+                fitted = line_grids(gray, cand, fmt)
+                if fitted is None:
+                    continue
+                for grids in grid_variants(*fitted):
+                    reading = self._read_grids(fmt, grids, SHIFTS)
+                    if reading is None:
+                        continue
                     if reading.result.valid:
                         return reading
-                    score = float(np.mean([p.max(axis=1).mean() for p in reading.probs]))
+                    score = _score(reading)
+                    failed.append((score, fmt, grids, reading.result))
                     if score > best_score:
                         best, best_score = reading, score
+        # nothing validated: look again at the surest-looking readings with the cells slid a little. Only
+        # characters a check digit covers may change in a second look (parse.confirms)
+        failed.sort(key=lambda f: -f[0])
+        for score, fmt, grids, first in failed[:RETRIES]:
+            if score < RETRY_MIN_SCORE:
+                break
+            for shifts in RETRY_SHIFTS:
+                reading = self._read_grids(fmt, grids, shifts)
+                if reading is not None and reading.result.valid and confirms(first, reading.result):
+                    return reading
         # a frame whose characters were mostly unreadable did not show an MRZ
         return best if best is not None and best_score >= 0.6 else None
 
-    def _decode(self, fmt: str, per_line: list[F32], heights: list[F64]) -> Reading:
+    def _read_grids(self, fmt: str, grids: list[Grid], shifts: tuple[float, ...]) -> Reading | None:
+        got = cells_and_heights(grids, shifts)
+        return None if got is None else self._decode(fmt, *got, shifts)
+
+    def _decode(self, fmt: str, per_line: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
         n = FORMATS[fmt][1]
         # average the grid cut at small offsets: a character read the same way when the cell slides by a
         # fraction of the pitch is a character really there
-        probs = self.model.probs(np.concatenate(per_line)).reshape(len(per_line), len(SHIFTS), n, -1)
+        probs = self.model.probs(np.concatenate(per_line)).reshape(len(per_line), len(shifts), n, -1)
         split = tuple(np.asarray(p.mean(axis=0), np.float32) for p in probs)
         result = decode(fmt, list(split), [height_scores(p, h) for p, h in zip(split, heights, strict=True)])
         return Reading(result, split)

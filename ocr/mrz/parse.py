@@ -427,3 +427,21 @@ def clean(value: str) -> str:
 def split_name(value: str) -> tuple[str, str]:
     surname, _, given = value.partition("<<")
     return clean(surname), clean(given)
+
+
+
+def confirms(first: MrzResult, second: MrzResult) -> bool:
+    """May ``second``, a second look at the MRZ ``first`` read, stand? Every extra look at a frame is one more
+    chance for a misread name to pass, and no check digit would catch it: the second look may only have
+    mended characters a check digit covers. Every field none covers (document code, states, sex, name) it
+    must read as ``first`` did, and ``first`` must have read that field surely."""
+    if first.format != second.format or len(first.lines) != len(second.lines):
+        return False
+    layout = LAYOUTS["TD1-CCCD" if second.cccd else second.format]
+    for name, span in layout.fields.items():
+        if any(layout.covered[span.line][span.start : span.end]):
+            continue
+        if (span.take(first.lines) != span.take(second.lines)
+                or first.confidence.get(name, 0.0) < MIN_CONFIDENCE_UNCHECKED):
+            return False
+    return True

@@ -9,14 +9,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 pytest.importorskip("PIL")
 from ocr.keys import keys_from_mrz
+from ocr.mrz import engine
+from ocr.mrz.classify import Classifier, load_model
 from ocr.mrz.engine import MrzReader
+from ocr.mrz.parse import CLASSES
 from ocr.synth import font_path, make_frame
 
 REPO = Path(__file__).resolve().parents[2]
+F32 = npt.NDArray[np.float32]
 
 
 def _font_or_skip() -> None:
@@ -97,3 +102,71 @@ def test_blank_and_text_only_frames_give_nothing() -> None:
                     cv2.FONT_HERSHEY_SIMPLEX, 1.2, 20, 2)
     result = reader.read(page)
     assert result is None or not result.valid
+
+
+
+Misread = tuple[int, int, str]  # line, position, character forced
+
+
+class _Looks(Classifier):
+    """The shipped model, except that every first look at a candidate (one cell per position) sees
+    ``first`` and every second look (cells cut at three offsets, see ``_averaged_retry_only``) ``later``."""
+
+    def __init__(self, n: int, first: Misread, later: Misread | None = None) -> None:
+        self.inner, self.n, self.first, self.later = load_model(), n, first, later
+        self.lines = 3 if n == 30 else 2
+        self.looks: list[int] = []  # cells per position in each look
+
+    def probs(self, cells: F32) -> F32:
+        p = self.inner.probs(cells).copy()
+        blocks = p.reshape(self.lines, -1, self.n, len(CLASSES))  # line, shift, position, class
+        self.looks.append(blocks.shape[1])
+        forced = self.first if blocks.shape[1] == 1 else self.later
+        if forced is not None:
+            line, position, char = forced
+            blocks[line, :, position] = 0.0
+            blocks[line, :, position, CLASSES.index(char)] = 1.0
+        return blocks.reshape(p.shape)
+
+
+_TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+
+
+def _td3_frame() -> npt.NDArray[np.uint8]:
+    _font_or_skip()
+    return make_frame(np.random.default_rng(21), "td3", cap=24.0, mrz=("TD3", _TD3)).image
+
+
+def test_the_frame_reads_without_tampering() -> None:
+    reader = MrzReader()
+    result = reader.read(_td3_frame())
+    assert result is not None and result.valid and result.lines == _TD3
+
+
+@pytest.fixture
+def _averaged_retry_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Second looks only as the average of three slid cuts, so that _Looks can tell them apart."""
+    monkeypatch.setattr(engine, "RETRY_SHIFTS", ((0.0, -0.12, 0.12),))
+
+
+@pytest.mark.usefixtures("_averaged_retry_only")
+def test_a_second_look_mends_a_glyph_a_check_digit_covers() -> None:
+    reader = MrzReader()
+    looks = _Looks(44, first=(1, 3, "6"))  # L898902C3 read L896902C3: its check digit fails
+    reader.model = looks
+    result = reader.read(_td3_frame())
+    assert result is not None and result.valid and result.lines == _TD3
+    assert 3 in looks.looks, "a second look was taken"
+
+
+@pytest.mark.usefixtures("_averaged_retry_only")
+def test_a_second_look_may_not_change_the_name() -> None:
+    reader = MrzReader()
+    # the retry mends the document number but reads the surname ERIKSSON as ERIKSSOM: no check digit
+    # covers a name, so that second look must not stand
+    looks = _Looks(44, first=(1, 3, "6"), later=(0, 12, "M"))
+    reader.model = looks
+    result = reader.read(_td3_frame())
+    assert result is None or not result.valid
+    assert 3 in looks.looks, "a second look was taken"

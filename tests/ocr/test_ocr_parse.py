@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.mrz.checks import check_digit
-from ocr.mrz.parse import CLASSES, decode, evaluate, split_name
+from ocr.mrz.parse import CLASSES, confirms, decode, evaluate, split_name
 
 TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
 TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
@@ -194,3 +194,19 @@ def test_after_three_fillers_the_name_holds_only_fillers() -> None:
     probs = onehot((CCCD[0], CCCD[1], long_name))
     probs[2][29] = glyph_row({"Q": 0.9, "<": 0.1})
     assert decode("TD1", probs).lines[2] == long_name
+
+
+def test_a_second_look_stands_only_where_the_first_surely_read_the_same_unchecked_fields() -> None:
+    specimen = TD3
+    sure = [[1.0] * 44, [1.0] * 44]
+    second = evaluate("TD3", specimen, sure)
+    assert second.valid
+    # the first look misread the document number (a check digit covers it): the second may mend that
+    misread_number = evaluate("TD3", (specimen[0], "L896" + specimen[1][4:]), sure)
+    assert not misread_number.valid and confirms(misread_number, second)
+    # ... but not a name, which no check digit covers: it must read the same, and surely, in both
+    other_name = evaluate("TD3", (specimen[0].replace("ERIKSSON", "ERIKSSOM"), "L896" + specimen[1][4:]), sure)
+    assert not confirms(other_name, second)
+    unsure_name = evaluate("TD3", (specimen[0], "L896" + specimen[1][4:]), [[1.0] * 5 + [0.7] * 39, [1.0] * 44])
+    assert not confirms(unsure_name, second)
+    assert not confirms(evaluate("TD1", CCCD), second)
