@@ -1,6 +1,8 @@
 """Character classifier over CELL × CELL ink cells, trained by scripts/train_mrz.py.
 
-``model.npz`` next to this module holds the class order and the network. Two kinds are understood:
+``model.npz`` next to this module holds the class order and the network that reads; ``second_opinion.npz``
+a smaller, separately trained one whose only job is to confirm the characters no check digit covers
+(engine.MrzReader). Two kinds of network are understood:
 
 * ``onnx``: a small CNN (two 3×3 conv + max-pool stages, one hidden dense layer) stored as ONNX bytes and
   run by OpenCV's ``cv2.dnn``, so the kiosk needs no training framework;
@@ -24,6 +26,7 @@ from ocr.mrz.parse import CLASSES
 from ocr.mrz.segment import CELL
 
 MODEL_PATH = Path(__file__).with_name("model.npz")
+SECOND_OPINION_PATH = Path(__file__).with_name("second_opinion.npz")
 F32 = npt.NDArray[np.float32]
 MLP_KEYS = ("w1", "b1", "w2", "b2", "w3", "b3")
 

@@ -430,7 +430,7 @@ def split_name(value: str) -> tuple[str, str]:
 
 
 
-def confirms(first: MrzResult, second: MrzResult) -> bool:
+def confirms(first: MrzResult, second: MrzResult, bar: float = MIN_CONFIDENCE_UNCHECKED) -> bool:
     """May ``second``, a second look at the MRZ ``first`` read, stand? Every extra look at a frame is one more
     chance for a misread name to pass, and no check digit would catch it: the second look may only have
     mended characters a check digit covers. Every field none covers (document code, states, sex, name) it
@@ -442,6 +442,6 @@ def confirms(first: MrzResult, second: MrzResult) -> bool:
         if any(layout.covered[span.line][span.start : span.end]):
             continue
         if (span.take(first.lines) != span.take(second.lines)
-                or first.confidence.get(name, 0.0) < MIN_CONFIDENCE_UNCHECKED):
+                or first.confidence.get(name, 0.0) < bar):
             return False
     return True

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ocr.errors import ModelError
-from ocr.mrz.classify import MODEL_PATH, DenseMlp, OnnxCnn, features, load_model
+from ocr.mrz.classify import MODEL_PATH, SECOND_OPINION_PATH, DenseMlp, OnnxCnn, features, load_model
 from ocr.mrz.parse import CLASSES
 from ocr.mrz.segment import CELL
 
@@ -31,9 +31,13 @@ def test_shipped_model_gives_probabilities() -> None:
     assert np.allclose(one, p, atol=1e-5)
 
 
-def test_shipped_model_is_the_cnn_and_small() -> None:
-    assert isinstance(load_model(MODEL_PATH), OnnxCnn)
-    assert MODEL_PATH.stat().st_size < 2 * 2**20
+def test_shipped_models_are_cnns_and_small() -> None:
+    for path in (MODEL_PATH, SECOND_OPINION_PATH):
+        assert isinstance(load_model(path), OnnxCnn)
+        assert path.stat().st_size < 2 * 2**20
+    # the second opinion is worth something only as a separately trained network
+    with np.load(MODEL_PATH) as reader, np.load(SECOND_OPINION_PATH) as second:
+        assert reader["onnx"].tobytes() != second["onnx"].tobytes()
 
 
 def test_features_are_contrast_independent() -> None:
