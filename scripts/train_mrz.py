@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the MRZ character model shipped as ocr/mrz/model.npz (a small CNN, stored as ONNX bytes).
+"""Train the MRZ character models shipped as ocr/mrz/model.npz and second_opinion.npz (small CNNs, ONNX bytes).
 
 Training cells come from the real pipeline: synthetic frames (OCR-B glyphs from Debian ``fonts-ocr-b``,
 rotation, perspective, blur, noise, JPEG, glare, guilloche) are located, rectified and segmented exactly as
@@ -9,8 +9,11 @@ engine really produces. Each line is also cut on grids slid by ±0.12 pitch (rea
 Needs PyTorch (training only: ``pip install -e '.[train]'``); the kiosk runs the exported ONNX with cv2.dnn.
 Deterministic: fixed seeds everywhere, one torch thread (frames use seeds disjoint from make_ocr_set.py).
 
-    .venv/bin/python scripts/train_mrz.py [--frames 5000] [--epochs 4] [--workers 1] [--cache cells.npz]
-                                          [--width 16] [--hidden 128]
+    .venv/bin/python scripts/train_mrz.py [--frames 5000] [--epochs 6] [--workers 1] [--cache cells.npz]
+                                          [--width 24] [--hidden 192] [--out ocr/mrz/model.npz]
+
+The defaults train the reader (model.npz). The second opinion (second_opinion.npz) is the smaller net:
+``--epochs 4 --width 16 --hidden 128 --out ocr/mrz/second_opinion.npz``.
 """
 
 from __future__ import annotations
@@ -201,12 +204,12 @@ def report(name: str, probs: F32, y: I64) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=5000)
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--cache", type=Path, help="reuse/save the extracted cells here (.npz)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
-    ap.add_argument("--width", type=int, default=16, help="channels of the first conv stage (second: twice)")
-    ap.add_argument("--hidden", type=int, default=128, help="units of the dense layer")
+    ap.add_argument("--width", type=int, default=24, help="channels of the first conv stage (second: twice)")
+    ap.add_argument("--hidden", type=int, default=192, help="units of the dense layer")
     args = ap.parse_args()
     import torch
 
