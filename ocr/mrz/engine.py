@@ -182,7 +182,8 @@ class MrzReader:
 
     ``model`` reads; ``second_opinion`` (None: no second opinion) must read every character no check digit
     covers the same way, surely (parse.confirms), before a reading counts as valid: two separately trained
-    networks confidently misreading the same name glyph the same way is far rarer than one doing so."""
+    networks confidently misreading a name glyph the same way is rarer than one doing so (not impossible:
+    a glyph a background line has reshaped fools both; see SECOND_LOOK_BAR)."""
 
     def __init__(self, model_path: Path = MODEL_PATH,
                  second_opinion_path: Path | None = SECOND_OPINION_PATH) -> None:

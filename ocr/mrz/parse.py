@@ -429,19 +429,18 @@ def split_name(value: str) -> tuple[str, str]:
     return clean(surname), clean(given)
 
 
-
-def confirms(first: MrzResult, second: MrzResult, bar: float = MIN_CONFIDENCE_UNCHECKED) -> bool:
-    """May ``second``, a second look at the MRZ ``first`` read, stand? Every extra look at a frame is one more
-    chance for a misread name to pass, and no check digit would catch it: the second look may only have
-    mended characters a check digit covers. Every field none covers (document code, states, sex, name) it
-    must read as ``first`` did, and ``first`` must have read that field surely."""
-    if first.format != second.format or len(first.lines) != len(second.lines):
+def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE_UNCHECKED) -> bool:
+    """Does ``witness``, another reading of the same MRZ (the first look before a second one, or the second
+    opinion's reading of the same cells), vouch for ``reading``? No check digit covers the document code,
+    states, sex or name, and every extra look is one more chance for a misread there to pass: ``reading``
+    must read each of those fields as ``witness`` does, and ``witness`` must have read it at least ``bar``
+    surely. Characters a check digit covers may differ (a second look may mend them)."""
+    if witness.format != reading.format or len(witness.lines) != len(reading.lines):
         return False
-    layout = LAYOUTS["TD1-CCCD" if second.cccd else second.format]
+    layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
     for name, span in layout.fields.items():
         if any(layout.covered[span.line][span.start : span.end]):
             continue
-        if (span.take(first.lines) != span.take(second.lines)
-                or first.confidence.get(name, 0.0) < bar):
+        if span.take(witness.lines) != span.take(reading.lines) or witness.confidence.get(name, 0.0) < bar:
             return False
     return True
