@@ -104,7 +104,6 @@ def test_blank_and_text_only_frames_give_nothing() -> None:
     assert result is None or not result.valid
 
 
-
 #: line, position, the character forced there and the probability it gets (the rest goes to ``B``)
 Misread = tuple[int, int, str, float]
 
