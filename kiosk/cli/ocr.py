@@ -43,7 +43,9 @@ def read_image(path: Path, *, want_qr: bool = True) -> dict[str, Any]:
         if mrz is not None:
             record.update(found=True, kind="mrz", format=mrz.format, lines=list(mrz.lines), valid=mrz.valid,
                           fields=dict(mrz.fields) if mrz.valid else {},
-                          confidence={k: round(v, 3) for k, v in mrz.confidence.items()})
+                          confidence={k: round(v, 3) for k, v in mrz.confidence.items()},
+                          # why a read was refused: check digits, CCCD rules, states, the second opinion
+                          failed_checks=sorted(name for name, ok in mrz.checks.items() if not ok))
         if (mrz is None or not mrz.valid) and want_qr:
             try:
                 qr = decode_qr(image)
@@ -53,6 +55,7 @@ def read_image(path: Path, *, want_qr: bool = True) -> dict[str, Any]:
             if qr is not None:
                 record.update(found=True, kind="qr", format="CCCD-QR", lines=[], valid=True, fields=qr.fields())
                 record.pop("confidence", None)
+                record.pop("failed_checks", None)
     except OcrError as exc:
         record["error"] = {"reason": exc.reason, "message": str(exc), "hint": exc.hint}
     record["ms"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -71,6 +74,8 @@ def _print(record: dict[str, Any], as_json: bool) -> None:
         print(f"nothing found ({record['ms']} ms)")
         return
     print(f"{record['kind']} {record['format']} {'valid' if record['valid'] else 'NOT valid'} ({record['ms']} ms)")
+    if record.get("failed_checks"):
+        print(f"  failed: {', '.join(record['failed_checks'])}")
     for line in record["lines"]:
         print(f"  {line}")
     for key, value in record["fields"].items():

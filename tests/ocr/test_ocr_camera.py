@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -101,4 +102,24 @@ def test_cli_json(frames: list[Image], tmp_path: Path, capsys: pytest.CaptureFix
     assert out[0]["found"] and out[0]["kind"] == "mrz" and out[0]["format"] == "TD1"
     assert out[0]["lines"] == list(LINES) and out[0]["valid"] and out[0]["fields"]["can"] == "000001"
     assert set(out[0]) >= {"image", "found", "kind", "format", "lines", "valid", "fields", "ms"}
+    assert out[0]["failed_checks"] == []
     assert not out[1]["found"] and out[1]["error"]["reason"] == "not-an-image"
+
+
+def test_cli_says_which_checks_refused_a_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from ocr.mrz import engine
+    from ocr.mrz.parse import evaluate
+
+    image = tmp_path / "card.png"
+    cv2.imwrite(str(image), np.full((480, 640), 200, np.uint8))
+    # a reading whose composite check digit fails (last character 6 → 5) and that the second opinion refused
+    refused = evaluate("TD1-CCCD", (LINES[0], LINES[1][:-1] + "5", LINES[2]))
+    refused = dataclasses.replace(refused, checks={**refused.checks, "second_opinion": False})
+    monkeypatch.setattr(engine, "read_mrz", lambda _image: refused)
+    args = _args([image])
+    args.no_qr = True
+    args.handler(args)
+    record = json.loads(capsys.readouterr().out)
+    assert record["found"] and not record["valid"] and record["fields"] == {}
+    assert record["failed_checks"] == ["composite", "second_opinion"]
