@@ -236,5 +236,41 @@ def find_candidates(gray: Gray, reduce: bool = True) -> list[Candidate]:
                 even = 1.0 if k == 2 else min(spacing) / max(spacing)
                 score = sum(g.length for g in group) * even + (0.5 if k == 3 else 0.0)
                 cands.append(Candidate(group, score))
+                if k == 2 and len(chain) == 2:
+                    # right after the pair: the pair read as TD3/TD2 first, then as two lines of a TD1
+                    cands += [Candidate(three, score - 1e-3) for three in _with_partial_line(group, lines)]
     cands.sort(key=lambda c: -c.score)
     return cands
+
+
+#: a band at least this fraction of a line pair's length, parallel, equally thick and one line pitch
+#: above or below it, may be the third line of a TD1 that glare or a faint run of fillers cut short
+PARTIAL_MIN = 0.35
+
+
+def _with_partial_line(pair: tuple[TextLine, ...], lines: list[TextLine]) -> list[tuple[TextLine, ...]]:
+    """The pair completed to three lines by a shorter band stretched to the pair's ends."""
+    top, bottom = pair
+    ux, uy = math.cos(top.angle), math.sin(top.angle)
+    pitch = -(bottom.center[0] - top.center[0]) * uy + (bottom.center[1] - top.center[1]) * ux
+    out: list[tuple[TextLine, ...]] = []
+    for ln in lines:
+        if ln in pair or not PARTIAL_MIN * top.length <= ln.length < top.length:
+            continue
+        if abs(math.remainder(ln.angle - top.angle, 2 * math.pi)) > math.radians(6):
+            continue
+        if abs(ln.thickness - top.thickness) > 0.4 * max(ln.thickness, top.thickness):
+            continue
+        for near, side in ((top, -1.0), (bottom, 1.0)):
+            dx, dy = ln.center[0] - near.center[0], ln.center[1] - near.center[1]
+            perp = -dx * uy + dy * ux
+            along = [(p[0] - near.left[0]) * ux + (p[1] - near.left[1]) * uy for p in (ln.left, ln.right)]
+            if not 0.75 * abs(pitch) < side * perp * math.copysign(1.0, pitch) < 1.25 * abs(pitch):
+                continue
+            if min(along) < -0.05 * near.length or max(along) > 1.05 * near.length:
+                continue  # the band must lie within the pair's extent
+            nx, ny = -uy * perp, ux * perp
+            stretched = TextLine((near.left[0] + nx, near.left[1] + ny), (near.right[0] + nx, near.right[1] + ny),
+                                 ln.thickness)
+            out.append((stretched, top, bottom) if side < 0 else (top, bottom, stretched))
+    return out

@@ -4,10 +4,12 @@ repairs what one line alone gets wrong."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from ocr.mrz.engine import align_grids, grid_variants
-from ocr.mrz.locate import _text_rows
+from ocr.mrz.engine import MrzReader, align_grids, grid_variants
+from ocr.mrz.locate import TextLine, _text_rows, _with_partial_line
 from ocr.mrz.segment import fit_grid
+from ocr.synth import font_path, make_frame
 
 PITCH = 20
 
@@ -91,3 +93,30 @@ def test_two_unanchored_lines_that_disagree_offer_each_as_the_reference() -> Non
     # lines whose ends agree get no variants
     agreeing = [fit_grid(_strip([True] * 30), 30), fit_grid(_strip(name), 30, (55.0, 645.0))]
     assert len(list(grid_variants([g for g in agreeing if g is not None], [_identity(0), _identity(30)]))) == 1
+
+
+def test_a_shorter_band_one_pitch_from_a_pair_completes_it_to_three_lines() -> None:
+    top = TextLine((100.0, 200.0), (800.0, 200.0), 20.0)
+    middle = TextLine((100.0, 240.0), (800.0, 240.0), 20.0)
+    partial = TextLine((400.0, 281.0), (795.0, 281.0), 19.0)  # the name line, its left half lost to glare
+    far = TextLine((400.0, 400.0), (795.0, 400.0), 19.0)  # text further down the card
+    tiny = TextLine((700.0, 280.0), (795.0, 280.0), 19.0)  # a stray word
+    threes = _with_partial_line((top, middle), [top, middle, partial, far, tiny])
+    assert len(threes) == 1
+    first, second, third = threes[0]
+    assert (first, second) == (top, middle)
+    assert np.allclose(third.left, (100.0, 281.0)) and np.allclose(third.right, (800.0, 281.0))
+    assert third.thickness == partial.thickness
+
+
+def test_a_td1_whose_name_line_was_seen_in_part_is_read_as_a_td1() -> None:
+    pytest.importorskip("PIL")
+    try:
+        font_path()
+    except FileNotFoundError:
+        pytest.skip("OCR-B font not installed (fonts-ocr-b)")
+    # frame 715 of `make_ocr_set.py --seed 13`: the name line's band is found only from its middle on
+    sample = make_frame(np.random.default_rng([13, 715]), "td1", style="synthetic")
+    result = MrzReader().read(sample.image)
+    assert result is not None and result.format == "TD1"
+    assert result.valid and result.lines == tuple(sample.lines)
