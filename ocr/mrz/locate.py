@@ -239,6 +239,9 @@ def find_candidates(gray: Gray, reduce: bool = True) -> list[Candidate]:
                 if k == 2 and len(chain) == 2:
                     # right after the pair: the pair read as TD3/TD2 first, then as two lines of a TD1
                     cands += [Candidate(three, score - 1e-3) for three in _with_partial_line(group, lines)]
+        if len(chain) == 1:
+            # a line with no partner of its length: its partner may have been cut short too (TD3, TD2)
+            cands += [Candidate(two, 2 * lines[i].length - 1e-3) for two in _with_partial_line((lines[i],), lines)]
     cands.sort(key=lambda c: -c.score)
     return cands
 
@@ -248,29 +251,34 @@ def find_candidates(gray: Gray, reduce: bool = True) -> list[Candidate]:
 PARTIAL_MIN = 0.35
 
 
-def _with_partial_line(pair: tuple[TextLine, ...], lines: list[TextLine]) -> list[tuple[TextLine, ...]]:
-    """The pair completed to three lines by a shorter band stretched to the pair's ends."""
-    top, bottom = pair
+def _with_partial_line(block: tuple[TextLine, ...], lines: list[TextLine]) -> list[tuple[TextLine, ...]]:
+    """``block`` (one line, or a pair) completed by one more line: a shorter band stretched to its ends."""
+    top, bottom = block[0], block[-1]
     ux, uy = math.cos(top.angle), math.sin(top.angle)
-    pitch = -(bottom.center[0] - top.center[0]) * uy + (bottom.center[1] - top.center[1]) * ux
+    if len(block) == 2:
+        pitch = -(bottom.center[0] - top.center[0]) * uy + (bottom.center[1] - top.center[1]) * ux
+        near_pitch = (0.75 * abs(pitch), 1.25 * abs(pitch))
+    else:  # one line: the pitch _compatible allows
+        char_h = top.length / 30.0
+        near_pitch = (0.8 * min(top.thickness, char_h * 1.4), 3.2 * max(top.thickness, char_h))
     out: list[tuple[TextLine, ...]] = []
     for ln in lines:
-        if ln in pair or not PARTIAL_MIN * top.length <= ln.length < top.length:
+        if ln in block or not PARTIAL_MIN * top.length <= ln.length < top.length:
             continue
         if abs(math.remainder(ln.angle - top.angle, 2 * math.pi)) > math.radians(6):
             continue
         if abs(ln.thickness - top.thickness) > 0.4 * max(ln.thickness, top.thickness):
             continue
-        for near, side in ((top, -1.0), (bottom, 1.0)):
+        for near, above in ((top, True), (bottom, False)):
             dx, dy = ln.center[0] - near.center[0], ln.center[1] - near.center[1]
-            perp = -dx * uy + dy * ux
+            perp = -dx * uy + dy * ux  # > 0: below ``near`` in the text's frame
             along = [(p[0] - near.left[0]) * ux + (p[1] - near.left[1]) * uy for p in (ln.left, ln.right)]
-            if not 0.75 * abs(pitch) < side * perp * math.copysign(1.0, pitch) < 1.25 * abs(pitch):
+            if (perp < 0) != above or not near_pitch[0] < abs(perp) < near_pitch[1]:
                 continue
             if min(along) < -0.05 * near.length or max(along) > 1.05 * near.length:
-                continue  # the band must lie within the pair's extent
+                continue  # the band must lie within the block's extent
             nx, ny = -uy * perp, ux * perp
             stretched = TextLine((near.left[0] + nx, near.left[1] + ny), (near.right[0] + nx, near.right[1] + ny),
                                  ln.thickness)
-            out.append((stretched, top, bottom) if side < 0 else (top, bottom, stretched))
+            out.append((stretched, *block) if above else (*block, stretched))
     return out

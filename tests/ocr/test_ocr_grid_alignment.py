@@ -95,7 +95,7 @@ def test_two_unanchored_lines_that_disagree_offer_each_as_the_reference() -> Non
     assert len(list(grid_variants([g for g in agreeing if g is not None], [_identity(0), _identity(30)]))) == 1
 
 
-def test_a_shorter_band_one_pitch_from_a_pair_completes_it_to_three_lines() -> None:
+def test_a_shorter_band_one_pitch_away_completes_a_pair_or_a_single_line() -> None:
     top = TextLine((100.0, 200.0), (800.0, 200.0), 20.0)
     middle = TextLine((100.0, 240.0), (800.0, 240.0), 20.0)
     partial = TextLine((400.0, 281.0), (795.0, 281.0), 19.0)  # the name line, its left half lost to glare
@@ -107,6 +107,11 @@ def test_a_shorter_band_one_pitch_from_a_pair_completes_it_to_three_lines() -> N
     assert (first, second) == (top, middle)
     assert np.allclose(third.left, (100.0, 281.0)) and np.allclose(third.right, (800.0, 281.0))
     assert third.thickness == partial.thickness
+    # one line alone: a shorter band a line pitch above it (a TD3 name line whose fillers glare hid)
+    name = TextLine((100.0, 160.0), (520.0, 160.0), 20.0)
+    pairs = _with_partial_line((top,), [top, name, far])
+    assert len(pairs) == 1 and pairs[0][1] == top
+    assert np.allclose(pairs[0][0].left, (100.0, 160.0)) and np.allclose(pairs[0][0].right, (800.0, 160.0))
 
 
 def test_a_td1_whose_name_line_was_seen_in_part_is_read_as_a_td1() -> None:
