@@ -25,7 +25,7 @@ from kiosk.config import Department
 from kiosk.flow.machine import STEPS, FlowState, FlowView
 from kiosk.flow.reasons import REASONS, NextStep
 from ui import theme
-from ui.app import IdleFilter, SystemdNotifier, WatchdogHeartbeat
+from ui.app import GuiThreadCollector, IdleFilter, SystemdNotifier, WatchdogHeartbeat
 from ui.bridge import FlowBridge
 from ui.i18n import Translator, catalog
 from ui.kiosk_window import SCREEN_FOR_STATE, KioskWindow
@@ -162,3 +162,22 @@ def test_language_toggle_on_every_sample_screen(qtbot: Any) -> None:
         window.language_button.click()
         after = window.visible_texts()
         assert not [t for t in before if t in after], view.state
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot: Any) -> None:
+    import gc
+
+    from PySide6.QtCore import QObject
+
+    owner = QObject()
+    collector = GuiThreadCollector(owner, interval_ms=10)
+    try:
+        assert not gc.isenabled(), "automatic collection, which may run in any thread, is off"
+        for _ in range(gc.get_threshold()[0] + 100):  # reference cycles: only the cyclic collector frees them
+            cycle: list[object] = []
+            cycle.append(cycle)
+        assert gc.get_count()[0] > gc.get_threshold()[0]
+        qtbot.waitUntil(lambda: gc.get_count()[0] < gc.get_threshold()[0], timeout=2000)
+    finally:
+        collector.deleteLater()
+        owner.deleteLater()
