@@ -189,23 +189,31 @@ def _dedupe(lines: list[TextLine]) -> list[TextLine]:
     return out
 
 
+def _parallel_and_alike(a: TextLine, b: TextLine) -> bool:
+    """Could a and b be lines of one MRZ print: parallel and equally tall (a thick band is merged lines or
+    not text)?"""
+    return (abs(math.remainder(a.angle - b.angle, 2 * math.pi)) <= math.radians(6)
+            and abs(a.thickness - b.thickness) <= 0.4 * max(a.thickness, b.thickness))
+
+
+def _pitch_range(a: TextLine, thickness: float) -> tuple[float, float]:
+    """How far (perpendicular) the next MRZ line may sit from ``a``, for bands ``thickness`` thick."""
+    char_h = a.length / 30.0  # rough: an MRZ line is 30–44 characters about as wide as tall
+    return 0.8 * min(thickness, char_h * 1.4), 3.2 * max(thickness, char_h)
+
+
 def _compatible(a: TextLine, b: TextLine) -> float | None:
     """Perpendicular offset of b from a if they look like neighbouring MRZ lines, else None."""
-    if abs(math.remainder(a.angle - b.angle, 2 * math.pi)) > math.radians(6):
+    if not _parallel_and_alike(a, b) or abs(a.length - b.length) > 0.12 * max(a.length, b.length):
         return None
-    if abs(a.length - b.length) > 0.12 * max(a.length, b.length):
-        return None
-    if abs(a.thickness - b.thickness) > 0.4 * max(a.thickness, b.thickness):
-        return None  # lines of one MRZ print equally tall; a thick band is merged lines or not text
     ux, uy = math.cos(a.angle), math.sin(a.angle)
     dx, dy = b.center[0] - a.center[0], b.center[1] - a.center[1]
     along = dx * ux + dy * uy
     perp = -dx * uy + dy * ux
-    t = max(a.thickness, b.thickness)
     if abs(along) > 0.08 * a.length:
         return None
-    char_h = a.length / 30.0  # rough: an MRZ line is 30–44 characters about as wide as tall
-    if not (0.8 * min(t, char_h * 1.4) < abs(perp) < 3.2 * max(t, char_h)):
+    low, high = _pitch_range(a, max(a.thickness, b.thickness))
+    if not low < abs(perp) < high:
         return None
     return perp
 
@@ -246,8 +254,8 @@ def find_candidates(gray: Gray, reduce: bool = True) -> list[Candidate]:
     return cands
 
 
-#: a band at least this fraction of a line pair's length, parallel, equally thick and one line pitch
-#: above or below it, may be the third line of a TD1 that glare or a faint run of fillers cut short
+#: a band at least this fraction of a line's (or line pair's) length, parallel, equally thick and one line
+#: pitch above or below it, may be an MRZ line that glare or a faint run of fillers cut short
 PARTIAL_MIN = 0.35
 
 
@@ -259,15 +267,10 @@ def _with_partial_line(block: tuple[TextLine, ...], lines: list[TextLine]) -> li
         pitch = -(bottom.center[0] - top.center[0]) * uy + (bottom.center[1] - top.center[1]) * ux
         near_pitch = (0.75 * abs(pitch), 1.25 * abs(pitch))
     else:  # one line: the pitch _compatible allows
-        char_h = top.length / 30.0
-        near_pitch = (0.8 * min(top.thickness, char_h * 1.4), 3.2 * max(top.thickness, char_h))
+        near_pitch = _pitch_range(top, top.thickness)
     out: list[tuple[TextLine, ...]] = []
     for ln in lines:
-        if ln in block or not PARTIAL_MIN * top.length <= ln.length < top.length:
-            continue
-        if abs(math.remainder(ln.angle - top.angle, 2 * math.pi)) > math.radians(6):
-            continue
-        if abs(ln.thickness - top.thickness) > 0.4 * max(ln.thickness, top.thickness):
+        if ln in block or not PARTIAL_MIN * top.length <= ln.length < top.length or not _parallel_and_alike(top, ln):
             continue
         for near, above in ((top, True), (bottom, False)):
             dx, dy = ln.center[0] - near.center[0], ln.center[1] - near.center[1]
