@@ -23,7 +23,7 @@ F64 = npt.NDArray[np.float64]
 MAX_CANDIDATES = 5
 #: plausible pitch / cap-height ratio of OCR-B MRZ print (2.54 mm pitch, 2.0–2.5 mm glyphs)
 PITCH_RANGE = (0.75, 1.6)
-#: grid offsets (fractions of the pitch) whose class probabilities are averaged
+#: grid offsets (fractions of the pitch) of a first look (several: their class probabilities are averaged)
 SHIFTS = (0.0,)
 #: a frame none of whose readings validated: its RETRIES surest readings (mean top probability at least
 #: RETRY_MIN_SCORE) are looked at again, the cells cut at these offsets (fractions of the pitch; a group
@@ -90,15 +90,19 @@ def line_grids(gray: Image, candidate: Candidate, fmt: str
 def cells_and_heights(grids: list[Grid], shifts: tuple[float, ...] = (0.0,)
                       ) -> tuple[list[F32], list[F64]] | None:
     """Per-line cells (segment.cut) and glyph heights; None if a line's pitch is implausible for OCR-B."""
+    cells = grid_cells(grids, shifts)
+    return None if cells is None else (cells, [glyph_heights(grid) for grid in grids])
+
+
+def grid_cells(grids: list[Grid], shifts: tuple[float, ...]) -> list[F32] | None:
+    """Per-line cells (segment.cut); None if a line's pitch is implausible for OCR-B."""
     out: list[F32] = []
-    heights: list[F64] = []
     for grid in grids:
         c, ratio = cut(grid, shifts)
         if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
             return None
         out.append(c)
-        heights.append(glyph_heights(grid))
-    return out, heights
+    return out
 
 
 def align_grids(grids: list[Grid], maps: list[npt.NDArray[np.float64]]) -> list[Grid]:
@@ -196,7 +200,7 @@ class MrzReader:
         gray = to_gray(fit(image))
         best: Reading | None = None
         best_score = -1.0
-        failed: list[tuple[float, str, list[Grid], MrzResult]] = []
+        failed: list[tuple[float, str, list[Grid], list[F64], MrzResult]] = []
         # half resolution first (fast); full resolution only when that found nothing valid (small print)
         candidates = (c for reduce in (True, False) for c in find_candidates(gray, reduce)[:MAX_CANDIDATES])
         for cand in candidates:
@@ -205,37 +209,39 @@ class MrzReader:
                 if fitted is None:
                     continue
                 for grids in grid_variants(*fitted):
-                    reading = self._read_grids(fmt, grids, SHIFTS)
-                    if reading is None:
+                    got = cells_and_heights(grids, SHIFTS)
+                    if got is None:
                         continue
+                    cells, heights = got
+                    reading = self._read(fmt, cells, heights, SHIFTS)
                     if reading.result.valid:
                         return reading
                     score = _score(reading)
-                    failed.append((score, fmt, grids, reading.result))
+                    failed.append((score, fmt, grids, heights, reading.result))
                     if score > best_score:
                         best, best_score = reading, score
         # nothing validated: look again at the surest-looking readings with the cells slid a little. Only
         # characters a check digit covers may change in a second look (parse.confirms)
         failed.sort(key=lambda f: -f[0])
-        for score, fmt, grids, first in failed[:RETRIES]:
+        for score, fmt, grids, heights, first in failed[:RETRIES]:
             if score < RETRY_MIN_SCORE:
                 break
             for shifts in RETRY_SHIFTS:
-                reading = self._read_grids(fmt, grids, shifts)
-                if reading is not None and reading.result.valid and confirms(first, reading.result, SECOND_LOOK_BAR):
+                slid = grid_cells(grids, shifts)
+                if slid is None:
+                    continue
+                reading = self._read(fmt, slid, heights, shifts)  # glyph heights do not depend on the cut
+                if reading.result.valid and confirms(first, reading.result, SECOND_LOOK_BAR):
                     return reading
         # a frame whose characters were mostly unreadable did not show an MRZ
         return best if best is not None and best_score >= 0.6 else None
 
-    def _read_grids(self, fmt: str, grids: list[Grid], shifts: tuple[float, ...]) -> Reading | None:
-        """The reading of ``grids``; valid only if the second opinion confirms it too."""
-        got = cells_and_heights(grids, shifts)
-        if got is None:
-            return None
-        reading = self._decode(self.model, fmt, *got, shifts)
+    def _read(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
+        """The reading of one look's cells; valid only if the second opinion confirms it too."""
+        reading = self._decode(self.model, fmt, cells, heights, shifts)
         if not reading.result.valid or self.second_opinion is None:
             return reading
-        second = self._decode(self.second_opinion, fmt, *got, shifts)
+        second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
         agreed = confirms(second.result, reading.result)
         checks = {**reading.result.checks, "second_opinion": agreed}
         return Reading(replace(reading.result, valid=agreed, checks=checks), reading.probs)
