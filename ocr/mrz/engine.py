@@ -176,6 +176,12 @@ class _LineGeometry:
         return out
 
 
+def _confirmed(reading: Reading, agreed: bool) -> Reading:
+    """``reading`` with the other network's verdict recorded (``checks["second_opinion"]``) and applied."""
+    checks = {**reading.result.checks, "second_opinion": agreed}
+    return Reading(replace(reading.result, valid=reading.result.valid and agreed, checks=checks), reading.probs)
+
+
 def _score(reading: Reading) -> float:
     """How surely the glyphs were read: the mean over lines of the mean top class probability."""
     return float(np.mean([p.max(axis=1).mean() for p in reading.probs]))
@@ -237,14 +243,19 @@ class MrzReader:
         return best if best is not None and best_score >= 0.6 else None
 
     def _read(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
-        """The reading of one look's cells; valid only if the second opinion confirms it too."""
+        """The reading of one look's cells: valid only if the other network confirms it (parse.confirms).
+        Where the reader's own reading fails, the second opinion's may stand in its place, confirmed the
+        same way the other way round: check digits vouch for the characters they cover whichever network
+        read them, and the reader must have read every field they do not cover alike and surely."""
         reading = self._decode(self.model, fmt, cells, heights, shifts)
-        if not reading.result.valid or self.second_opinion is None:
+        if self.second_opinion is None:
             return reading
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
-        agreed = confirms(second.result, reading.result)
-        checks = {**reading.result.checks, "second_opinion": agreed}
-        return Reading(replace(reading.result, valid=agreed, checks=checks), reading.probs)
+        if reading.result.valid:
+            return _confirmed(reading, confirms(second.result, reading.result))
+        if second.result.valid and confirms(reading.result, second.result):
+            return _confirmed(second, True)
+        return reading
 
     @staticmethod
     def _decode(model: Classifier, fmt: str, per_line: list[F32], heights: list[F64], shifts: tuple[float, ...]

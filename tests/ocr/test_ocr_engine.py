@@ -197,3 +197,19 @@ def test_a_reading_stands_only_if_the_second_opinion_reads_the_name_alike() -> N
     reader.second_opinion = _Looks(44)  # the reading network itself, untampered: the reading stands
     result = reader.read(frame)
     assert result is not None and result.valid and result.checks["second_opinion"] is True
+
+
+def test_the_second_opinion_may_read_what_the_reader_could_not() -> None:
+    frame = _td3_frame()
+    reader = MrzReader()
+    wrong_number = ((1, 3, "6", 1.0),)  # L898902C3 read L896902C3 in every look: its check digit fails
+    reader.model = _Looks(44, first=wrong_number, later=wrong_number)
+    result = reader.read(frame)
+    assert result is not None and result.valid and result.lines == _TD3
+    assert result.checks["second_opinion"] is True
+    # the reader read the surname ERIKSSON as ERIKSSOM: no check digit covers it, so the second opinion's
+    # reading cannot stand in for the reader's
+    misread_name = (*wrong_number, (0, 12, "M", 1.0))
+    reader.model = _Looks(44, first=misread_name, later=misread_name)
+    result = reader.read(frame)
+    assert result is None or not result.valid
