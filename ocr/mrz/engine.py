@@ -157,6 +157,8 @@ class _LineGeometry:
     def placed(self, ref: list[int], keep: list[int]) -> list[Grid]:
         """Lines not in ``keep`` whose ends stray from the median ends of ``ref`` re-placed onto them."""
         ref_start, ref_stop = float(np.median(self.starts[ref])), float(np.median(self.stops[ref]))
+        # cells spaced as on the reference lines: the same perspective drifts the pitch alike on every line
+        profile = np.mean([self.grids[r].profile() for r in ref], axis=0)
         out = []
         for i, (grid, m) in enumerate(zip(self.grids, self.maps, strict=True)):
             off_start = (self.starts[i] - ref_start) / self.pitch
@@ -172,7 +174,7 @@ class _LineGeometry:
             for target in (ref_start, ref_stop):
                 q = p0 + (target - self.starts[i]) / along * (p1 - p0)
                 xs.append(float(to_strip[0] @ np.array([q[0], q[1], 1.0])))
-            out.append(grid.spanning(xs[0], xs[1]))
+            out.append(grid.spanning(xs[0], xs[1], profile))
         return out
 
 

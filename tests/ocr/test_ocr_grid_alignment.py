@@ -125,3 +125,41 @@ def test_a_td1_whose_name_line_was_seen_in_part_is_read_as_a_td1() -> None:
     result = MrzReader().read(sample.image)
     assert result is not None and result.format == "TD1"
     assert result.valid and result.lines == tuple(sample.lines)
+
+
+def _drifting_strip(count: int, n: int = 44, drift: float = 0.03) -> tuple[np.ndarray, np.ndarray]:
+    """A strip whose glyph pitch grows along the line (a steep perspective tilt), with only the first
+    ``count`` of ``n`` glyphs printed; and the true cell centres."""
+    centres = 60 + 16 * np.arange(n) + drift * np.arange(n) ** 2
+    strip = np.full((48, 900), 230, np.uint8)
+    for x in centres[:count]:
+        strip[14:34, int(x) - 5 : int(x) + 5] = 20
+    return strip, centres
+
+
+def test_a_re_placed_line_is_spaced_like_the_line_it_was_placed_on() -> None:
+    full_strip, centres = _drifting_strip(44)
+    short_strip, _ = _drifting_strip(41)  # its last glyphs lost to glare
+    reference, short = fit_grid(full_strip, 44, (40.0, 880.0)), fit_grid(short_strip, 44, (40.0, 880.0))
+    assert reference is not None and short is not None and reference.span == 44
+    pitch = float(np.mean(np.diff(centres)))
+    ends = reference.centres()[0][[0, -1]]
+    placed = short.spanning(float(ends[0]), float(ends[-1]), reference.profile())
+    assert np.abs(placed.centres()[0] - centres).max() < 0.2 * pitch
+    # spaced evenly between the same ends instead, mid-line glyphs are matched to the wrong cells
+    even = short.spanning(float(ends[0]), float(ends[-1]))
+    assert np.abs(even.centres()[0] - centres).max() > 0.5 * pitch
+
+
+def test_a_steeply_tilted_td3_is_read_whole() -> None:
+    pytest.importorskip("PIL")
+    try:
+        font_path()
+    except FileNotFoundError:
+        pytest.skip("OCR-B font not installed (fonts-ocr-b)")
+    # frame 806 of `make_ocr_set.py --seed 11 --style photo`: the second line's last glyphs are lost and its
+    # pitch drifts by a seventh; spaced evenly it read as a TD2
+    sample = make_frame(np.random.default_rng([11, 806]), "td3", style="photo")
+    result = MrzReader().read(sample.image)
+    assert result is not None and result.format == "TD3"
+    assert result.valid and result.lines == tuple(sample.lines)
