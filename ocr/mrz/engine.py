@@ -15,7 +15,7 @@ from ocr.mrz.classify import MODEL_PATH, SECOND_OPINION_PATH, Classifier, load_m
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode
-from ocr.mrz.rectify import band_edges, line_strip_mapped
+from ocr.mrz.rectify import band_edges, common_ends, line_strip_mapped
 from ocr.mrz.segment import Grid, cut, fit_grid, glyph_heights
 
 F32 = npt.NDArray[np.float32]
@@ -77,7 +77,7 @@ def line_grids(gray: Image, candidate: Candidate, fmt: str
     n = FORMATS[fmt][1]
     grids: list[Grid] = []
     maps: list[npt.NDArray[np.float64]] = []
-    for line in candidate.lines:
+    for line in common_ends(candidate.lines):
         strip, to_frame = line_strip_mapped(gray, line)
         grid = fit_grid(strip, n, band_edges(strip, line))
         if grid is None:

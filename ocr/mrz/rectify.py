@@ -23,6 +23,36 @@ HALF_SPAN = 1.05
 PAD = 1.6
 
 
+#: a line whose band ends this many band thicknesses short of the other lines' ends is extended to them
+SHORT_END = 0.5
+
+
+def common_ends(lines: tuple[TextLine, ...]) -> tuple[TextLine, ...]:
+    """The lines of one MRZ start and end at the same margins. A band that ends short of the others (its
+    first glyphs faint, or glare on them) is extended to their ends, so that its strip still holds those
+    glyphs: cut short, a name's ``U`` lost its left stroke and was read ``J`` by both networks."""
+    ux = sum(math.cos(ln.angle) for ln in lines)
+    uy = sum(math.sin(ln.angle) for ln in lines)
+    norm = math.hypot(ux, uy)
+    ux, uy = ux / norm, uy / norm
+    starts = [ln.left[0] * ux + ln.left[1] * uy for ln in lines]
+    stops = [ln.right[0] * ux + ln.right[1] * uy for ln in lines]
+    first, last = min(starts), max(stops)
+    out = []
+    for ln, start, stop in zip(lines, starts, stops, strict=True):
+        lx, ly = math.cos(ln.angle), math.sin(ln.angle)
+        along = max(lx * ux + ly * uy, 0.5)  # the line's own direction, per unit along the common one
+        left, right = ln.left, ln.right
+        if start - first > SHORT_END * ln.thickness:
+            d = (start - first) / along
+            left = (left[0] - lx * d, left[1] - ly * d)
+        if last - stop > SHORT_END * ln.thickness:
+            d = (last - stop) / along
+            right = (right[0] + lx * d, right[1] + ly * d)
+        out.append(ln if (left, right) == (ln.left, ln.right) else TextLine(left, right, ln.thickness))
+    return tuple(out)
+
+
 def band_edges(strip: Gray, line: TextLine) -> tuple[float, float]:
     """Where the located band starts and ends inside its strip (x, strip coordinates)."""
     t = max(line.thickness, 4.0)

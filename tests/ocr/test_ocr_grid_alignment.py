@@ -8,6 +8,7 @@ import pytest
 
 from ocr.mrz.engine import MrzReader, align_grids, grid_variants
 from ocr.mrz.locate import TextLine, _text_rows, _with_partial_line
+from ocr.mrz.rectify import common_ends
 from ocr.mrz.segment import fit_grid
 from ocr.synth import font_path, make_frame
 
@@ -163,3 +164,34 @@ def test_a_steeply_tilted_td3_is_read_whole() -> None:
     result = MrzReader().read(sample.image)
     assert result is not None and result.format == "TD3"
     assert result.valid and result.lines == tuple(sample.lines)
+
+
+def test_a_band_that_ends_short_of_the_others_is_extended_to_their_ends() -> None:
+    # three lines of a TD1 turned by 6°, the name line's band starting 40 px late (its first glyphs unseen)
+    u, normal = np.array([np.cos(0.1), np.sin(0.1)]), np.array([-np.sin(0.1), np.cos(0.1)])
+    origin = np.array([200.0, 100.0])
+
+    def line(k: int, start: float, stop: float = 600.0) -> TextLine:
+        left, right = origin + 30 * k * normal + start * u, origin + 30 * k * normal + stop * u
+        return TextLine((float(left[0]), float(left[1])), (float(right[0]), float(right[1])), 16.0)
+
+    top, middle, name = line(0, 0.0), line(1, 3.0, 597.0), line(2, 40.0)
+    extended = common_ends((top, middle, name))
+    assert extended[0] is top and extended[1] is middle  # a few pixels apart: left alone
+    new = extended[2]
+    assert new.thickness == name.thickness and np.isclose(new.angle, name.angle)
+    assert np.allclose(new.left, origin + 60 * normal, atol=0.5)
+    assert new.right == name.right
+
+
+def test_a_name_line_found_without_its_first_glyphs_is_read_whole() -> None:
+    pytest.importorskip("PIL")
+    try:
+        font_path()
+    except FileNotFoundError:
+        pytest.skip("OCR-B font not installed (fonts-ocr-b)")
+    # frame 216 of `make_ocr_set.py --seed 13`: the name line's band starts one glyph late; its strip cut
+    # that glyph off, and the re-placed grid's first cell fell outside the strip
+    sample = make_frame(np.random.default_rng([13, 216]), "cccd", style="synthetic")
+    result = MrzReader().read(sample.image)
+    assert result is not None and result.valid and result.lines == tuple(sample.lines)
