@@ -434,7 +434,8 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
     opinion's reading of the same cells), vouch for ``reading``? No check digit covers the document code,
     states, sex or name, and every extra look is one more chance for a misread there to pass: ``reading``
     must read each of those fields as ``witness`` does, and ``witness`` must have read it at least ``bar``
-    surely. Characters a check digit covers may differ (a second look may mend them)."""
+    surely. Characters a check digit covers may differ (a second look may mend them), except for a pair the
+    check digits cannot tell apart."""
     if witness.format != reading.format or len(witness.lines) != len(reading.lines):
         return False
     layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
@@ -443,4 +444,9 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
             continue
         if span.take(witness.lines) != span.take(reading.lines) or witness.confidence.get(name, 0.0) < bar:
             return False
-    return True
+    # where the check digits cannot tell the two readings apart (values 10, 20 or 30 apart: `G`/`Q`, `F`/`P`,
+    # `0`/`U` ...), a covered character must read alike too: a confident `Q`→`G` in a document number passes
+    # every check digit
+    return not any(x != y and covered and (char_value(x) - char_value(y)) % 10 == 0
+                   for a, b, cov in zip(witness.lines, reading.lines, layout.covered, strict=True)
+                   for x, y, covered in zip(a, b, cov, strict=True))

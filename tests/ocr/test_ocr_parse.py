@@ -210,3 +210,15 @@ def test_a_second_look_stands_only_where_the_first_surely_read_the_same_unchecke
     unsure_name = evaluate("TD3", (specimen[0], "L896" + specimen[1][4:]), [[1.0] * 5 + [0.7] * 39, [1.0] * 44])
     assert not confirms(unsure_name, second)
     assert not confirms(evaluate("TD1", CCCD), second)
+
+
+def test_networks_must_agree_where_the_check_digits_cannot_tell_two_readings_apart() -> None:
+    sure = [[1.0] * 44, [1.0] * 44]
+    reading = evaluate("TD3", TD3, sure)
+    # C (12) and M (22) are 10 apart: L898902M3 passes every check digit L898902C3 passes
+    blind_swap = evaluate("TD3", (TD3[0], TD3[1].replace("L898902C3", "L898902M3")), sure)
+    assert blind_swap.valid
+    assert not confirms(blind_swap, reading) and not confirms(reading, blind_swap)
+    # a disagreement the check digits do see (8 and 6) is left to them
+    seen_swap = evaluate("TD3", (TD3[0], TD3[1].replace("L898902C3", "L896902C3")), sure)
+    assert not seen_swap.valid and confirms(seen_swap, reading)
