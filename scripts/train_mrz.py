@@ -51,13 +51,22 @@ FOCUS = {"0": 2.5, "O": 2.5}
 TRAIN_SHIFTS = (0.0, -0.12, 0.12)
 #: a line whose labels a first model mostly rejects slipped by a character (or is a wrong candidate)
 MIN_AGREE = 0.75
+#: frames below this index show the photo style only with the CCCD kind (index % 3 == 0 picks both: the
+#: first 5000 frames, kept as they were); from here on half the frames of every kind are photo-style, so
+#: letters in alphanumeric fields (TD1 other, TD3) are also learnt under photo degradations
+SPREAD_PHOTO_FROM = 5000
+
+
+def frame_style(index: int) -> str:
+    if index < SPREAD_PHOTO_FROM:
+        return "photo" if index % 3 == 0 else "synthetic"
+    return "photo" if (index // len(KINDS)) % 2 == 0 else "synthetic"
 
 
 def frame_cells(index: int) -> list[tuple[F32, I64]] | None:
     rng = np.random.default_rng(SEED_BASE + index)
     kind = KINDS[index % len(KINDS)]
-    style = "photo" if index % 3 == 0 else "synthetic"
-    sample = make_frame(rng, kind, style=style)
+    sample = make_frame(rng, kind, style=frame_style(index))
     gray = to_gray(sample.image)
     for cand in find_candidates(gray)[:5]:
         if len(cand.lines) != len(sample.lines):

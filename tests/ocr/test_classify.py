@@ -92,3 +92,20 @@ def test_reading_does_not_import_a_training_framework() -> None:
             "bad = [m for m in ('torch', 'onnx', 'onnxruntime') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+
+
+def test_training_frames_beyond_the_first_5000_show_the_photo_style_on_every_kind() -> None:
+    pytest.importorskip("PIL")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_mrz", REPO / "scripts" / "train_mrz.py")
+    assert spec and spec.loader
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    kinds = train.KINDS
+    # the first 5000 frames stay as the shipped reader was trained on them: photo style only on CCCDs
+    early = {(kinds[i % len(kinds)], train.frame_style(i)) for i in range(600)}
+    assert {kind for kind, style in early if style == "photo"} == {"cccd"}
+    later = [(kinds[i % len(kinds)], train.frame_style(i)) for i in range(5000, 5600)]
+    assert {kind for kind, style in later if style == "photo"} == set(kinds)
+    assert sum(style == "photo" for _, style in later) == len(later) // 2
