@@ -115,17 +115,23 @@ def test_a_shorter_band_one_pitch_away_completes_a_pair_or_a_single_line() -> No
     assert np.allclose(pairs[0][0].left, (100.0, 160.0)) and np.allclose(pairs[0][0].right, (800.0, 160.0))
 
 
-def test_a_td1_whose_name_line_was_seen_in_part_is_read_as_a_td1() -> None:
+def _assert_frame_reads_whole(seed: int, index: int, kind: str, style: str, fmt: str) -> None:
+    """Frame ``index`` of ``make_ocr_set.py --seed SEED`` (its kind and style as the set would give them)
+    reads valid, exactly, in format ``fmt``."""
     pytest.importorskip("PIL")
     try:
         font_path()
     except FileNotFoundError:
         pytest.skip("OCR-B font not installed (fonts-ocr-b)")
-    # frame 715 of `make_ocr_set.py --seed 13`: the name line's band is found only from its middle on
-    sample = make_frame(np.random.default_rng([13, 715]), "td1", style="synthetic")
+    sample = make_frame(np.random.default_rng([seed, index]), kind, style=style)
     result = MrzReader().read(sample.image)
-    assert result is not None and result.format == "TD1"
+    assert result is not None and result.format == fmt
     assert result.valid and result.lines == tuple(sample.lines)
+
+
+def test_a_td1_whose_name_line_was_seen_in_part_is_read_as_a_td1() -> None:
+    # frame 715 of `make_ocr_set.py --seed 13`: the name line's band is found only from its middle on
+    _assert_frame_reads_whole(13, 715, "td1", "synthetic", "TD1")
 
 
 def _drifting_strip(count: int, n: int = 44, drift: float = 0.03) -> tuple[np.ndarray, np.ndarray]:
@@ -153,17 +159,9 @@ def test_a_re_placed_line_is_spaced_like_the_line_it_was_placed_on() -> None:
 
 
 def test_a_steeply_tilted_td3_is_read_whole() -> None:
-    pytest.importorskip("PIL")
-    try:
-        font_path()
-    except FileNotFoundError:
-        pytest.skip("OCR-B font not installed (fonts-ocr-b)")
     # frame 806 of `make_ocr_set.py --seed 11 --style photo`: the second line's last glyphs are lost and its
     # pitch drifts by a seventh; spaced evenly it read as a TD2
-    sample = make_frame(np.random.default_rng([11, 806]), "td3", style="photo")
-    result = MrzReader().read(sample.image)
-    assert result is not None and result.format == "TD3"
-    assert result.valid and result.lines == tuple(sample.lines)
+    _assert_frame_reads_whole(11, 806, "td3", "photo", "TD3")
 
 
 def test_a_band_that_ends_short_of_the_others_is_extended_to_their_ends() -> None:
@@ -185,13 +183,6 @@ def test_a_band_that_ends_short_of_the_others_is_extended_to_their_ends() -> Non
 
 
 def test_a_name_line_found_without_its_first_glyphs_is_read_whole() -> None:
-    pytest.importorskip("PIL")
-    try:
-        font_path()
-    except FileNotFoundError:
-        pytest.skip("OCR-B font not installed (fonts-ocr-b)")
     # frame 216 of `make_ocr_set.py --seed 13`: the name line's band starts one glyph late; its strip cut
     # that glyph off, and the re-placed grid's first cell fell outside the strip
-    sample = make_frame(np.random.default_rng([13, 216]), "cccd", style="synthetic")
-    result = MrzReader().read(sample.image)
-    assert result is not None and result.valid and result.lines == tuple(sample.lines)
+    _assert_frame_reads_whole(13, 216, "cccd", "synthetic", "TD1")
