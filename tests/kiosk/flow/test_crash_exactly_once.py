@@ -74,22 +74,31 @@ class Flapper(threading.Thread):
         self.fhir.clear_failure()
 
 
-def _run_until_killed(args: list[str], rng: random.Random, *, kill: bool) -> tuple[list[list[str]], bool]:
-    """Start the worker; SIGKILL it at a random moment after its first output (if ``kill``).
-    Returns the complete output lines and whether it finished by itself."""
+def _run_until_killed(args: list[str], rng: random.Random, kill_after: int | None
+                      ) -> tuple[list[list[str]], bool]:
+    """Start the worker; SIGKILL it a random moment after its ``kill_after``-th output line (None: no kill).
+    Returns the complete output lines and whether it finished by itself. Counting lines, not seconds,
+    lands every kill mid-run however fast the machine replays the check-ins already done (a delay alone
+    once outlasted a whole run on a fresh CI machine, so fewer kills landed than the test asks for)."""
     proc = subprocess.Popen([sys.executable, str(WORKER_PATH), *args], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    first = proc.stdout.readline()  # the worker is past its imports and into the check-ins
-    if kill and first.strip() != "DONE":
-        time.sleep(rng.uniform(0.0, 0.6))
-        os.kill(proc.pid, signal.SIGKILL)
+    read: list[str] = []
+    if kill_after is not None:
+        while len(read) < kill_after:
+            line = proc.stdout.readline()
+            read.append(line)
+            if not line or line.strip() == "DONE":
+                break
+        else:
+            time.sleep(rng.uniform(0.0, 0.05))  # inside the next check-in, or its commit, or just after
+            os.kill(proc.pid, signal.SIGKILL)
     rest, _ = proc.communicate(timeout=120)
-    if kill:
+    if kill_after is not None:
         assert proc.returncode in (0, -signal.SIGKILL)
     else:
         assert proc.returncode == 0, "the worker failed (not killed)"
     # a line cut by the kill is no confirmed check-in; keep whole lines only
-    lines = [line.split() for line in (first + rest).splitlines()]
+    lines = [line.split() for line in ("".join(read) + rest).splitlines()]
     confirmed = [p for p in lines if (len(p) == 7 and p[0] == "C") or p == ["DONE"]]
     return confirmed, bool(confirmed) and confirmed[-1] == ["DONE"]
 
@@ -112,7 +121,11 @@ def test_kill_minus_nine_during_checkins_with_his_flapping(tmp_path: Path, patie
         finished = False
         try:
             while not finished:
-                lines, finished = _run_until_killed(args, rng, kill=kills < max_kills)
+                # each run replays the check-ins already confirmed, then goes on: kill it within the first
+                # quarter of the new ones, so that every kill lands before the run ends
+                fresh = patients - len(confirmed)
+                kill_after = len(confirmed) + rng.randint(1, max(1, fresh // 4)) if kills < max_kills else None
+                lines, finished = _run_until_killed(args, rng, kill_after)
                 kills += 0 if finished else 1
                 for parts in lines:
                     if parts[0] != "C":
