@@ -52,15 +52,15 @@ class Grid:
         xs = self.centres()[0]
         return np.asarray((xs - xs[0]) / max(float(xs[-1] - xs[0]), 1e-9), np.float64)
 
-    def spanning(self, x_first: float, x_last: float, profile: npt.NDArray[np.float64] | None = None) -> Grid:
+    def spanning(self, x_first: float, x_last: float, profile: npt.NDArray[np.float64]) -> Grid:
         """A grid whose first and last cell centres are near ``x_first`` / ``x_last`` (known from the other
         lines), refitted to the glyphs that fall on it. ``profile`` (another line's Grid.profile) spaces the
-        cells between the ends as on that line; without it they are spaced evenly. Under a steep tilt the
-        pitch drifts by a seventh along a TD3 line: evenly spaced cells sit most of a pitch off mid-line,
-        and glyphs matched to them there slip the refitted grid by one."""
+        cells between the ends as on that line: under a steep tilt the pitch drifts by a seventh along a TD3
+        line, evenly spaced cells sit most of a pitch off mid-line, and glyphs matched to them there slip
+        the refitted grid by one."""
         idx = np.arange(self.n, dtype=np.float64)
-        placed = x_first + (idx / (self.n - 1) if profile is None else profile) * (x_last - x_first)
-        guess = np.polyfit(idx, placed, 1 if profile is None else 2)
+        placed = x_first + profile * (x_last - x_first)
+        guess = np.polyfit(idx, placed, 2)
         pitch = (x_last - x_first) / (self.n - 1)
         g = np.interp(self.glyph_x, placed, idx, left=-1.0, right=float(self.n))
         near = (np.abs(g - np.round(g)) < 0.3) & (g > -0.5) & (g < self.n - 0.5)
