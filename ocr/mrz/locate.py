@@ -46,12 +46,16 @@ class Candidate:
     score: float
 
 
-def _ink_mask(gray: Gray) -> Gray | None:
+def _ink_mask(gray: Gray, hairlines: bool = True) -> Gray | None:
+    """Dark strokes of ``gray``; without ``hairlines``, strokes one pixel thin (guilloche, a background's
+    fine print) are opened away, so that print crossed by a band of them is not closed into one blob."""
     bh = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7)))
     hi = float(np.percentile(bh, 99.7))
     if hi < 12:
         return None
     _, mask = cv2.threshold(bh, max(hi * 0.35, 10.0), 255, cv2.THRESH_BINARY)
+    if not hairlines:
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     return mask
 
 
@@ -153,12 +157,13 @@ def _text_rows(band: Gray) -> list[tuple[int, int]]:
     return runs
 
 
-def find_lines(gray: Gray, reduce: bool = True) -> list[TextLine]:
+def find_lines(gray: Gray, reduce: bool = True, hairlines: bool = True) -> list[TextLine]:
     """Text bands in ``gray`` (full-resolution coordinates), found after deskewing at half resolution
-    (``reduce``) or at full resolution (small print)."""
+    (``reduce``) or at full resolution (small print); without ``hairlines``, on the ink one pixel thin
+    strokes were removed from (_ink_mask)."""
     small = cv2.pyrDown(gray) if reduce and min(gray.shape) >= 200 else gray
     f = gray.shape[1] / small.shape[1]
-    mask = _ink_mask(small)
+    mask = _ink_mask(small, hairlines)
     if mask is None:
         return []
     h, w = mask.shape
@@ -218,9 +223,9 @@ def _compatible(a: TextLine, b: TextLine) -> float | None:
     return perp
 
 
-def find_candidates(gray: Gray, reduce: bool = True) -> list[Candidate]:
-    """MRZ blocks (lines ordered top to bottom), best first."""
-    lines = find_lines(gray, reduce)
+def find_candidates(gray: Gray, reduce: bool = True, hairlines: bool = True) -> list[Candidate]:
+    """MRZ blocks (lines ordered top to bottom), best first (see find_lines for the arguments)."""
+    lines = find_lines(gray, reduce, hairlines)
     cands: list[Candidate] = []
     seen: set[tuple[int, ...]] = set()
     for i in range(len(lines)):

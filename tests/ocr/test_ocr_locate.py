@@ -1,0 +1,48 @@
+"""Locating the MRZ: the ink mask without hairlines, the fallback for print crossed by guilloche."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ocr.mrz import engine
+from ocr.mrz.engine import MrzReader
+from ocr.mrz.locate import _ink_mask
+from ocr.synth import font_path, make_frame
+
+
+def test_the_mask_without_hairlines_keeps_strokes_and_drops_one_pixel_lines() -> None:
+    gray = np.full((120, 200), 220, np.uint8)
+    gray[20:50, 40:44] = 30  # a glyph stroke, 4 px wide
+    gray[80, 10:190] = 60  # a guilloche hairline, 1 px
+    gray[90:110, 100] = 60
+    with_hairlines, without = _ink_mask(gray), _ink_mask(gray, hairlines=False)
+    assert with_hairlines is not None and without is not None
+    assert with_hairlines[80, 100] and with_hairlines[100, 100]
+    assert not without[80, 100] and not without[100, 100]
+    assert without[35, 41] and without[35, 42]
+
+
+def _frame(seed: int, index: int, kind: str, style: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    pytest.importorskip("PIL")
+    try:
+        font_path()
+    except FileNotFoundError:
+        pytest.skip("OCR-B font not installed (fonts-ocr-b)")
+    sample = make_frame(np.random.default_rng([seed, index]), kind, style=style)
+    return sample.image, tuple(sample.lines)
+
+
+@pytest.mark.parametrize(("index", "kind", "fmt"), [(614, "td3", "TD3"), (645, "cccd", "TD1")])
+def test_an_mrz_crossed_by_a_band_of_guilloche_is_found_on_the_ink_without_hairlines(
+        index: int, kind: str, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # frames 614 and 645 of `make_ocr_set.py --seed 13`: diagonal guilloche bands cross the MRZ lines, and
+    # the horizontal closing merges lines and hairlines into blobs that are no line band
+    image, lines = _frame(13, index, kind, "synthetic")
+    reader = MrzReader()
+    result = reader.read(image)
+    assert result is not None and result.format == fmt
+    assert result.valid and result.lines == lines
+    monkeypatch.setattr(engine, "SEARCHES", engine.SEARCHES[:1])  # hairlines kept only: nothing found
+    plain = reader.read(image)
+    assert plain is None or not plain.valid
