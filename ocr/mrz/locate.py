@@ -109,21 +109,27 @@ def _bands(mask: Gray, close_w: int) -> list[tuple[float, float, float, float]]:
         # as bands of their own (the merged band stays; grouping picks whichever forms an MRZ)
         for y0, y1 in _text_rows(mask[y : y + h, x : x + w]):
             pieces.append([float(x), float(x + w), y + (y0 + y1) / 2.0, float(y1 - y0)])
-    # glare or wide filler gaps can break a line into pieces: join pieces on the same row
+    # glare or wide filler gaps can break a line into pieces: join each piece (left to right) to the first
+    # band on its row it continues. Vectorised over the bands: a textured frame gives thousands of pieces
     pieces.sort()
-    merged: list[list[float]] = []
+    band = np.zeros((len(pieces), 4))  # x0, x1, y centre, thickness
+    count = 0
     for p in pieces:
-        for q in merged:
-            th = max(p[3], q[3])
-            if abs(p[2] - q[2]) < 0.4 * th and p[0] - q[1] < 2.5 * th and abs(p[3] - q[3]) < 0.5 * th:
-                span = q[1] - q[0], p[1] - p[0]
-                q[2] = (q[2] * span[0] + p[2] * span[1]) / (span[0] + span[1])
-                q[1] = max(q[1], p[1])
-                q[3] = max(q[3], p[3])
-                break
+        q = band[:count]
+        th = np.maximum(p[3], q[:, 3])
+        joins = np.flatnonzero((np.abs(p[2] - q[:, 2]) < 0.4 * th) & (p[0] - q[:, 1] < 2.5 * th)
+                               & (np.abs(p[3] - q[:, 3]) < 0.5 * th))
+        if len(joins):
+            b = band[joins[0]]
+            span = b[1] - b[0], p[1] - p[0]
+            b[2] = (b[2] * span[0] + p[2] * span[1]) / (span[0] + span[1])
+            b[1] = max(b[1], p[1])
+            b[3] = max(b[3], p[3])
         else:
-            merged.append(list(p))
-    return [(x0, x1, yc, th) for x0, x1, yc, th in merged if x1 - x0 >= 60 and x1 - x0 >= 10 * th]
+            band[count] = p
+            count += 1
+    return [(float(x0), float(x1), float(yc), float(th)) for x0, x1, yc, th in band[:count]
+            if x1 - x0 >= 60 and x1 - x0 >= 10 * th]
 
 
 def _text_rows(band: Gray) -> list[tuple[int, int]]:

@@ -7,7 +7,7 @@ import pytest
 
 from ocr.mrz import engine
 from ocr.mrz.engine import MrzReader
-from ocr.mrz.locate import _ink_mask
+from ocr.mrz.locate import _bands, _ink_mask, find_candidates
 from ocr.synth import font_path, make_frame
 
 
@@ -46,3 +46,25 @@ def test_an_mrz_crossed_by_a_band_of_guilloche_is_found_on_the_ink_without_hairl
     monkeypatch.setattr(engine, "SEARCHES", engine.SEARCHES[:1])  # hairlines kept only: nothing found
     plain = reader.read(image)
     assert plain is None or not plain.valid
+
+
+def test_pieces_of_a_line_broken_by_gaps_join_into_one_band_and_other_rows_stay_apart() -> None:
+    mask = np.zeros((200, 700), np.uint8)
+    for x0, x1 in ((20, 180), (200, 330), (350, 560)):  # one line in three pieces (glare, filler gaps)
+        mask[50:60, x0:x1] = 255
+    mask[120:130, 20:560] = 255  # the next line
+    mask[121:129, 600:640] = 255  # a short piece on its row, too far to join (and too short to be a band)
+    bands = sorted(_bands(mask, 7), key=lambda b: b[2])
+    assert len(bands) == 2
+    (x0, x1, yc, th), (x0b, x1b, ycb, _) = bands
+    assert abs(x0 - 20) <= 1 and abs(x1 - 560) <= 1 and abs(yc - 55) < 1 and th == 10
+    assert abs(x0b - 20) <= 1 and abs(x1b - 560) <= 1 and abs(ycb - 125) < 1
+
+
+def test_a_frame_of_noise_yields_no_candidate() -> None:
+    # thousands of noise pieces go through the band joining (vectorised: it was quadratic in Python)
+    noise = np.random.default_rng(0).integers(0, 255, (960, 1280), dtype=np.uint8)
+    for reduce in (True, False):
+        for hairlines in (True, False):
+            assert all(len(c.lines) >= 2 for c in find_candidates(noise, reduce, hairlines))
+    assert MrzReader().read(noise) is None
