@@ -450,3 +450,17 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
     return not any(x != y and covered and (char_value(x) - char_value(y)) % 10 == 0
                    for a, b, cov in zip(witness.lines, reading.lines, layout.covered, strict=True)
                    for x, y, covered in zip(a, b, cov, strict=True))
+
+
+def holds_still(slid: MrzResult, reading: MrzResult) -> bool:
+    """Does ``reading`` hold in ``slid``, the same cells read again slid by a fraction of the pitch? Every
+    character no check digit covers must read alike there, unless the slid cell reads no glyph (``<``: it
+    slid off a thin one). A glyph that turns into another letter when its cell moves by a twelfth of a
+    character is one the classifier could not tell apart (seen: a motion-blurred name ``H`` that both
+    networks read ``M``, 0.97–1.00, at the centre)."""
+    if slid.format != reading.format or len(slid.lines) != len(reading.lines):
+        return False
+    layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
+    return not any(x != y and x != "<" and not covered
+                   for a, b, cov in zip(slid.lines, reading.lines, layout.covered, strict=True)
+                   for x, y, covered in zip(a, b, cov, strict=True))

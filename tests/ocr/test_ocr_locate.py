@@ -68,3 +68,15 @@ def test_a_frame_of_noise_yields_no_candidate() -> None:
         for hairlines in (True, False):
             assert all(len(c.lines) >= 2 for c in find_candidates(noise, reduce, hairlines))
     assert MrzReader().read(noise) is None
+
+
+def test_a_name_letter_both_networks_misread_under_motion_blur_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # frame 227 of `make_ocr_set.py --seed 21 --style photo`: a motion-blurred name `H` that both networks
+    # read `M` (0.97-1.00) at the cell centre; in cells slid by 0.08 pitch the reader reads `H`
+    image, lines = _frame(21, 227, "td3", "photo")
+    result = MrzReader().read(image)
+    assert result is None or not result.valid
+    monkeypatch.setattr(engine, "STEADY_SHIFT", 0.0)  # without the slid looks: valid, and wrong
+    unsteady = MrzReader().read(image)
+    assert unsteady is not None and unsteady.valid and unsteady.lines != lines
+    assert unsteady.lines[1] == lines[1]  # the key fields were right; the name was not

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.mrz.checks import check_digit
-from ocr.mrz.parse import CLASSES, confirms, decode, evaluate, split_name
+from ocr.mrz.parse import CLASSES, confirms, decode, evaluate, holds_still, split_name
 
 TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
 TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
@@ -222,3 +222,17 @@ def test_networks_must_agree_where_the_check_digits_cannot_tell_two_readings_apa
     # a disagreement the check digits do see (8 and 6) is left to them
     seen_swap = evaluate("TD3", (TD3[0], TD3[1].replace("L898902C3", "L896902C3")), sure)
     assert not seen_swap.valid and confirms(seen_swap, reading)
+
+
+def test_a_reading_holds_still_only_if_slid_cells_read_its_unchecked_glyphs_alike() -> None:
+    sure = [[1.0] * 44, [1.0] * 44]
+    reading = evaluate("TD3", TD3, sure)
+    assert holds_still(evaluate("TD3", TD3, sure), reading)
+    # a name letter that turns into another one when the cells slide: the classifier cannot tell them apart
+    assert not holds_still(evaluate("TD3", (TD3[0].replace("ERIKSSON", "ERIKSSOM"), TD3[1]), sure), reading)
+    assert not holds_still(evaluate("TD3", (TD3[0].replace("P<UTO", "P<UTD"), TD3[1]), sure), reading)
+    # a slid cell that reads no glyph slid off a thin one: no evidence against the letter
+    assert holds_still(evaluate("TD3", (TD3[0].replace("ANNA<MARIA", "ANNA<MAR<A"), TD3[1]), sure), reading)
+    # characters a check digit covers are the check digits' business
+    assert holds_still(evaluate("TD3", (TD3[0], TD3[1].replace("L898902C3", "L896902C3")), sure), reading)
+    assert not holds_still(evaluate("TD1", TD1, [[1.0] * 30] * 3), reading)
