@@ -14,9 +14,9 @@ from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import MODEL_PATH, SECOND_OPINION_PATH, Classifier, load_model
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
-from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode, holds_still
+from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode, holds_still, unchecked_positions
 from ocr.mrz.rectify import band_edges, common_ends, line_strip_mapped
-from ocr.mrz.segment import Grid, cut, fit_grid, glyph_heights
+from ocr.mrz.segment import CELL, Grid, cut, fit_grid, glyph_heights
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -238,7 +238,7 @@ class MrzReader:
                         if got is None:
                             continue
                         cells, heights = got
-                        reading = self._steady(self._read(fmt, cells, heights, SHIFTS), grids, heights, SHIFTS)
+                        reading = self._steady(self._read(fmt, cells, heights, SHIFTS), grids, SHIFTS)
                         if reading.result.valid:
                             return reading
                         score = _score(reading)
@@ -263,24 +263,29 @@ class MrzReader:
                 if slid is None:
                     continue
                 # glyph heights do not depend on the cut
-                reading = self._steady(self._read(fmt, slid, heights, shifts), grids, heights, shifts)
+                reading = self._steady(self._read(fmt, slid, heights, shifts), grids, shifts)
                 if reading.result.valid and confirms(first, reading.result, SECOND_LOOK_BAR):
                     return reading
         return None
 
-    def _steady(self, reading: Reading, grids: list[Grid], heights: list[F64], shifts: tuple[float, ...]
-                ) -> Reading:
+    def _steady(self, reading: Reading, grids: list[Grid], shifts: tuple[float, ...]) -> Reading:
         """A valid ``reading`` stands only if the reader reads every field no check digit covers alike in
         cells slid by STEADY_SHIFT either way (``checks["steady"]``)."""
         if not reading.result.valid or not STEADY_SHIFT:
             return reading
         centre = float(np.mean(shifts))
-        for offset in (-STEADY_SHIFT, STEADY_SHIFT):
-            slid = grid_cells(grids, (centre + offset,))
-            if slid is None:
-                continue
-            look = self._decode(self.model, reading.result.format, slid, heights, (centre + offset,))
-            if not holds_still(look.result, reading.result):
+        slid = grid_cells(grids, (centre - STEADY_SHIFT, centre + STEADY_SHIFT))
+        if slid is None:
+            return reading
+        # only the glyphs no check digit covers, both offsets in one batch
+        positions = unchecked_positions(reading.result)
+        picked = [cells.reshape(2, grid.n, CELL, CELL)[:, pos]
+                  for cells, grid, pos in zip(slid, grids, positions, strict=True)]
+        probs = self.model.probs(np.concatenate([p.reshape(-1, CELL, CELL) for p in picked]))
+        per_line = np.split(probs, np.cumsum([p.shape[0] * p.shape[1] for p in picked])[:-1])
+        for side in (0, 1):
+            sides = [p.reshape(2, len(pos), -1)[side] for p, pos in zip(per_line, positions, strict=True)]
+            if not holds_still(reading.result, sides):
                 return _checked(reading, "steady", False)
         return _checked(reading, "steady", True)
 

@@ -452,15 +452,25 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
                    for x, y, covered in zip(a, b, cov, strict=True))
 
 
-def holds_still(slid: MrzResult, reading: MrzResult) -> bool:
-    """Does ``reading`` hold in ``slid``, the same cells read again slid by a fraction of the pitch? Every
-    character no check digit covers must read alike there, unless the slid cell reads no glyph (``<``: it
-    slid off a thin one). A glyph that turns into another letter when its cell moves by a twelfth of a
-    character is one the classifier could not tell apart (seen: a motion-blurred name ``H`` that both
-    networks read ``M``, 0.97–1.00, at the centre)."""
-    if slid.format != reading.format or len(slid.lines) != len(reading.lines):
-        return False
+
+def unchecked_positions(reading: MrzResult) -> tuple[npt.NDArray[np.intp], ...]:
+    """Per line, the positions no check digit covers (document code, states, sex, name)."""
     layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
-    return not any(x != y and x != "<" and not covered
-                   for a, b, cov in zip(slid.lines, reading.lines, layout.covered, strict=True)
-                   for x, y, covered in zip(a, b, cov, strict=True))
+    return tuple(np.flatnonzero(~np.array(line)) for line in layout.covered)
+
+
+def holds_still(reading: MrzResult, slid: list[Probs]) -> bool:
+    """Does ``reading`` hold in the same cells slid by a fraction of the pitch? ``slid``: per line, the class
+    probabilities of its unchecked_positions there. Each of those glyphs must read alike (the best character
+    its field allows), unless the slid cell reads no glyph (``<``: it slid off a thin one) or a chevron's
+    look-alike where the reading has a filler. A glyph that turns into another letter when its cell moves by
+    a twelfth of a character is one the classifier cannot tell apart (seen: a motion-blurred name ``H`` that
+    both networks read ``M``, 0.97–1.00, at the centre)."""
+    layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
+    for line, (positions, probs) in enumerate(zip(unchecked_positions(reading), slid, strict=True)):
+        for pos, row in zip(positions.tolist(), probs, strict=True):
+            idx = [_INDEX[c] for c in sorted(layout.alphabets[line][pos])]
+            char, want = CLASSES[idx[int(np.argmax(row[idx]))]], reading.lines[line][pos]
+            if char != want and char != "<" and not (want == "<" and char in FILLER_LOOKALIKES):
+                return False
+    return True

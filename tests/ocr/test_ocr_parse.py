@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.mrz.checks import check_digit
-from ocr.mrz.parse import CLASSES, confirms, decode, evaluate, holds_still, split_name
+from ocr.mrz.parse import CLASSES, confirms, decode, evaluate, holds_still, split_name, unchecked_positions
 
 TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
 TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
@@ -224,15 +224,25 @@ def test_networks_must_agree_where_the_check_digits_cannot_tell_two_readings_apa
     assert not seen_swap.valid and confirms(seen_swap, reading)
 
 
+def _slid(reading_lines: tuple[str, ...], result: object) -> list[np.ndarray]:
+    """Per line, sure class probabilities of ``reading_lines`` at ``result``'s unchecked positions."""
+    return [np.array([glyph_row({line[i]: 1.0}) for i in pos]).reshape(len(pos), len(CLASSES))
+            for line, pos in zip(reading_lines, unchecked_positions(result), strict=True)]  # type: ignore[arg-type]
+
+
 def test_a_reading_holds_still_only_if_slid_cells_read_its_unchecked_glyphs_alike() -> None:
-    sure = [[1.0] * 44, [1.0] * 44]
-    reading = evaluate("TD3", TD3, sure)
-    assert holds_still(evaluate("TD3", TD3, sure), reading)
-    # a name letter that turns into another one when the cells slide: the classifier cannot tell them apart
-    assert not holds_still(evaluate("TD3", (TD3[0].replace("ERIKSSON", "ERIKSSOM"), TD3[1]), sure), reading)
-    assert not holds_still(evaluate("TD3", (TD3[0].replace("P<UTO", "P<UTD"), TD3[1]), sure), reading)
-    # a slid cell that reads no glyph slid off a thin one: no evidence against the letter
-    assert holds_still(evaluate("TD3", (TD3[0].replace("ANNA<MARIA", "ANNA<MAR<A"), TD3[1]), sure), reading)
-    # characters a check digit covers are the check digits' business
-    assert holds_still(evaluate("TD3", (TD3[0], TD3[1].replace("L898902C3", "L896902C3")), sure), reading)
-    assert not holds_still(evaluate("TD1", TD1, [[1.0] * 30] * 3), reading)
+    reading = evaluate("TD3", TD3, [[1.0] * 44, [1.0] * 44])
+    assert [list(p) for p in unchecked_positions(reading)] == [list(range(0, 44)), [10, 11, 12, 20]]
+    assert holds_still(reading, _slid(TD3, reading))
+    # a name letter, or a state's, that turns into another one when the cells slide: the classifier cannot
+    # tell them apart
+    assert not holds_still(reading, _slid((TD3[0].replace("ERIKSSON", "ERIKSSOM"), TD3[1]), reading))
+    assert not holds_still(reading, _slid((TD3[0].replace("P<UTO", "P<UTD"), TD3[1]), reading))
+    assert not holds_still(reading, _slid((TD3[0], TD3[1].replace("UTO74", "UTD74")), reading))
+    # a slid cell that reads no glyph slid off a thin one; a chevron read as its look-alike K
+    assert holds_still(reading, _slid((TD3[0].replace("ANNA<MARIA", "ANNA<MAR<A"), TD3[1]), reading))
+    assert holds_still(reading, _slid((TD3[0][:-1] + "K", TD3[1]), reading))
+    # ... but a glyph where the reading has a filler is one
+    assert not holds_still(reading, _slid((TD3[0][:-1] + "X", TD3[1]), reading))
+    cccd = evaluate("TD1", CCCD, [[1.0] * 30] * 3)
+    assert holds_still(cccd, _slid(CCCD, cccd))
