@@ -14,7 +14,7 @@ from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import MODEL_PATH, SECOND_OPINION_PATH, Classifier, load_model
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
-from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode, holds_still, unchecked_positions
+from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode, holds_still, unchecked_glyphs
 from ocr.mrz.rectify import band_edges, common_ends, line_strip_mapped
 from ocr.mrz.segment import CELL, Grid, cut, fit_grid, glyph_heights
 
@@ -278,7 +278,7 @@ class MrzReader:
         if slid is None:
             return reading
         # only the glyphs no check digit covers, both offsets in one batch
-        positions = unchecked_positions(reading.result)
+        positions = unchecked_glyphs(reading.result)
         picked = [cells.reshape(2, grid.n, CELL, CELL)[:, pos]
                   for cells, grid, pos in zip(slid, grids, positions, strict=True)]
         probs = self.model.probs(np.concatenate([p.reshape(-1, CELL, CELL) for p in picked]))

@@ -453,24 +453,25 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
 
 
 
-def unchecked_positions(reading: MrzResult) -> tuple[npt.NDArray[np.intp], ...]:
-    """Per line, the positions no check digit covers (document code, states, sex, name)."""
+def unchecked_glyphs(reading: MrzResult) -> tuple[npt.NDArray[np.intp], ...]:
+    """Per line, the positions no check digit covers (document code, states, sex, name) where ``reading``
+    has a glyph, not a filler."""
     layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
-    return tuple(np.flatnonzero(~np.array(line)) for line in layout.covered)
+    return tuple(np.flatnonzero(~np.array(covered) & (np.frombuffer(text.encode(), np.uint8) != ord("<")))
+                 for covered, text in zip(layout.covered, reading.lines, strict=True))
 
 
 def holds_still(reading: MrzResult, slid: list[Probs]) -> bool:
     """Does ``reading`` hold in the same cells slid by a fraction of the pitch? ``slid``: per line, the class
-    probabilities of its unchecked_positions there. Each of those glyphs must read alike (the best character
-    its field allows), unless the slid cell reads no glyph (``<``: it slid off a thin one) or a chevron's
-    look-alike where the reading has a filler. A glyph that turns into another letter when its cell moves by
-    a twelfth of a character is one the classifier cannot tell apart (seen: a motion-blurred name ``H`` that
-    both networks read ``M``, 0.97–1.00, at the centre)."""
+    probabilities of its unchecked_glyphs there. Each of those glyphs must read alike (the best character
+    its field allows), unless the slid cell reads no glyph (``<``: it slid off a thin one). A glyph that
+    turns into another letter when its cell moves by a twelfth of a character is one the classifier cannot
+    tell apart (seen: a motion-blurred name ``H`` that both networks read ``M``, 0.97–1.00, at the centre)."""
     layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
-    for line, (positions, probs) in enumerate(zip(unchecked_positions(reading), slid, strict=True)):
+    for line, (positions, probs) in enumerate(zip(unchecked_glyphs(reading), slid, strict=True)):
         for pos, row in zip(positions.tolist(), probs, strict=True):
             idx = [_INDEX[c] for c in sorted(layout.alphabets[line][pos])]
-            char, want = CLASSES[idx[int(np.argmax(row[idx]))]], reading.lines[line][pos]
-            if char != want and char != "<" and not (want == "<" and char in FILLER_LOOKALIKES):
+            char = CLASSES[idx[int(np.argmax(row[idx]))]]
+            if char not in (reading.lines[line][pos], "<"):
                 return False
     return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.mrz.checks import check_digit
-from ocr.mrz.parse import CLASSES, confirms, decode, evaluate, holds_still, split_name, unchecked_positions
+from ocr.mrz.parse import CLASSES, confirms, decode, evaluate, holds_still, split_name, unchecked_glyphs
 
 TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
 TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
@@ -227,12 +227,12 @@ def test_networks_must_agree_where_the_check_digits_cannot_tell_two_readings_apa
 def _slid(reading_lines: tuple[str, ...], result: object) -> list[np.ndarray]:
     """Per line, sure class probabilities of ``reading_lines`` at ``result``'s unchecked positions."""
     return [np.array([glyph_row({line[i]: 1.0}) for i in pos]).reshape(len(pos), len(CLASSES))
-            for line, pos in zip(reading_lines, unchecked_positions(result), strict=True)]  # type: ignore[arg-type]
+            for line, pos in zip(reading_lines, unchecked_glyphs(result), strict=True)]  # type: ignore[arg-type]
 
 
 def test_a_reading_holds_still_only_if_slid_cells_read_its_unchecked_glyphs_alike() -> None:
     reading = evaluate("TD3", TD3, [[1.0] * 44, [1.0] * 44])
-    assert [list(p) for p in unchecked_positions(reading)] == [list(range(0, 44)), [10, 11, 12, 20]]
+    assert [list(p) for p in unchecked_glyphs(reading)] == [list(range(0, 44)), [10, 11, 12, 20]]
     assert holds_still(reading, _slid(TD3, reading))
     # a name letter, or a state's, that turns into another one when the cells slide: the classifier cannot
     # tell them apart
