@@ -225,24 +225,22 @@ def test_networks_must_agree_where_the_check_digits_cannot_tell_two_readings_apa
 
 
 def _slid(reading_lines: tuple[str, ...], result: object) -> list[np.ndarray]:
-    """Per line, sure class probabilities of ``reading_lines`` at ``result``'s unchecked positions."""
+    """Per line, sure class probabilities of ``reading_lines`` at ``result``'s unchecked glyphs."""
     return [np.array([glyph_row({line[i]: 1.0}) for i in pos]).reshape(len(pos), len(CLASSES))
             for line, pos in zip(reading_lines, unchecked_glyphs(result), strict=True)]  # type: ignore[arg-type]
 
 
 def test_a_reading_holds_still_only_if_slid_cells_read_its_unchecked_glyphs_alike() -> None:
     reading = evaluate("TD3", TD3, [[1.0] * 44, [1.0] * 44])
-    assert [list(p) for p in unchecked_glyphs(reading)] == [list(range(0, 44)), [10, 11, 12, 20]]
+    name_glyphs = [i for i, c in enumerate(TD3[0]) if c != "<"]
+    assert [list(p) for p in unchecked_glyphs(reading)] == [name_glyphs, [10, 11, 12, 20]]
     assert holds_still(reading, _slid(TD3, reading))
     # a name letter, or a state's, that turns into another one when the cells slide: the classifier cannot
     # tell them apart
     assert not holds_still(reading, _slid((TD3[0].replace("ERIKSSON", "ERIKSSOM"), TD3[1]), reading))
     assert not holds_still(reading, _slid((TD3[0].replace("P<UTO", "P<UTD"), TD3[1]), reading))
     assert not holds_still(reading, _slid((TD3[0], TD3[1].replace("UTO74", "UTD74")), reading))
-    # a slid cell that reads no glyph slid off a thin one; a chevron read as its look-alike K
+    # a slid cell that reads no glyph slid off a thin one
     assert holds_still(reading, _slid((TD3[0].replace("ANNA<MARIA", "ANNA<MAR<A"), TD3[1]), reading))
-    assert holds_still(reading, _slid((TD3[0][:-1] + "K", TD3[1]), reading))
-    # ... but a glyph where the reading has a filler is one
-    assert not holds_still(reading, _slid((TD3[0][:-1] + "X", TD3[1]), reading))
     cccd = evaluate("TD1", CCCD, [[1.0] * 30] * 3)
     assert holds_still(cccd, _slid(CCCD, cccd))
