@@ -3,16 +3,19 @@ repairs what one line alone gets wrong."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-import pytest
 
 from ocr.mrz.engine import MrzReader, align_grids, grid_variants
 from ocr.mrz.locate import TextLine, _text_rows, _with_partial_line
 from ocr.mrz.rectify import common_ends
 from ocr.mrz.segment import fit_grid
-from ocr.synth import font_path, make_frame
+from ocr.synth import Sample
 
 PITCH = 20
+
+SetFrame = Callable[[int, int, str, str], Sample]  # the set_frame fixture (conftest.py)
 
 
 def _strip(glyphs: list[bool], speck_before: bool = False) -> np.ndarray:
@@ -115,23 +118,16 @@ def test_a_shorter_band_one_pitch_away_completes_a_pair_or_a_single_line() -> No
     assert np.allclose(pairs[0][0].left, (100.0, 160.0)) and np.allclose(pairs[0][0].right, (800.0, 160.0))
 
 
-def _assert_frame_reads_whole(seed: int, index: int, kind: str, style: str, fmt: str) -> None:
-    """Frame ``index`` of ``make_ocr_set.py --seed SEED`` (its kind and style as the set would give them)
-    reads valid, exactly, in format ``fmt``."""
-    pytest.importorskip("PIL")
-    try:
-        font_path()
-    except FileNotFoundError:
-        pytest.skip("OCR-B font not installed (fonts-ocr-b)")
-    sample = make_frame(np.random.default_rng([seed, index]), kind, style=style)
+def _assert_frame_reads_whole(sample: Sample, fmt: str) -> None:
+    """``sample`` (a frame of a generated set, see the set_frame fixture) reads valid, exactly, as ``fmt``."""
     result = MrzReader().read(sample.image)
     assert result is not None and result.format == fmt
     assert result.valid and result.lines == tuple(sample.lines)
 
 
-def test_a_td1_whose_name_line_was_seen_in_part_is_read_as_a_td1() -> None:
+def test_a_td1_whose_name_line_was_seen_in_part_is_read_as_a_td1(set_frame: SetFrame) -> None:
     # frame 715 of `make_ocr_set.py --seed 13`: the name line's band is found only from its middle on
-    _assert_frame_reads_whole(13, 715, "td1", "synthetic", "TD1")
+    _assert_frame_reads_whole(set_frame(13, 715, "td1", "synthetic"), "TD1")
 
 
 def _drifting_strip(count: int, n: int = 44, drift: float = 0.03) -> tuple[np.ndarray, np.ndarray]:
@@ -158,10 +154,10 @@ def test_a_re_placed_line_is_spaced_like_the_line_it_was_placed_on() -> None:
     assert np.abs(even.centres()[0] - centres).max() > 0.5 * pitch
 
 
-def test_a_steeply_tilted_td3_is_read_whole() -> None:
+def test_a_steeply_tilted_td3_is_read_whole(set_frame: SetFrame) -> None:
     # frame 806 of `make_ocr_set.py --seed 11 --style photo`: the second line's last glyphs are lost and its
     # pitch drifts by a seventh; spaced evenly it read as a TD2
-    _assert_frame_reads_whole(11, 806, "td3", "photo", "TD3")
+    _assert_frame_reads_whole(set_frame(11, 806, "td3", "photo"), "TD3")
 
 
 def test_a_band_that_ends_short_of_the_others_is_extended_to_their_ends() -> None:
@@ -182,7 +178,7 @@ def test_a_band_that_ends_short_of_the_others_is_extended_to_their_ends() -> Non
     assert new.right == name.right
 
 
-def test_a_name_line_found_without_its_first_glyphs_is_read_whole() -> None:
+def test_a_name_line_found_without_its_first_glyphs_is_read_whole(set_frame: SetFrame) -> None:
     # frame 216 of `make_ocr_set.py --seed 13`: the name line's band starts one glyph late; its strip cut
     # that glyph off, and the re-placed grid's first cell fell outside the strip
-    _assert_frame_reads_whole(13, 216, "cccd", "synthetic", "TD1")
+    _assert_frame_reads_whole(set_frame(13, 216, "cccd", "synthetic"), "TD1")

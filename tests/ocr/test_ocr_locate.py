@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from ocr.mrz import engine
 from ocr.mrz.engine import MrzReader
 from ocr.mrz.locate import _bands, _ink_mask, find_candidates
-from ocr.synth import font_path, make_frame
+from ocr.synth import Sample
+
+SetFrame = Callable[[int, int, str, str], Sample]  # the set_frame fixture (conftest.py)
 
 
 def test_the_mask_without_hairlines_keeps_strokes_and_drops_one_pixel_lines() -> None:
@@ -23,22 +27,13 @@ def test_the_mask_without_hairlines_keeps_strokes_and_drops_one_pixel_lines() ->
     assert without[35, 41] and without[35, 42]
 
 
-def _frame(seed: int, index: int, kind: str, style: str) -> tuple[np.ndarray, tuple[str, ...]]:
-    pytest.importorskip("PIL")
-    try:
-        font_path()
-    except FileNotFoundError:
-        pytest.skip("OCR-B font not installed (fonts-ocr-b)")
-    sample = make_frame(np.random.default_rng([seed, index]), kind, style=style)
-    return sample.image, tuple(sample.lines)
-
-
 @pytest.mark.parametrize(("index", "kind", "fmt"), [(614, "td3", "TD3"), (645, "cccd", "TD1")])
 def test_an_mrz_crossed_by_a_band_of_guilloche_is_found_on_the_ink_without_hairlines(
-        index: int, kind: str, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        index: int, kind: str, fmt: str, set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     # frames 614 and 645 of `make_ocr_set.py --seed 13`: diagonal guilloche bands cross the MRZ lines, and
     # the horizontal closing merges lines and hairlines into blobs that are no line band
-    image, lines = _frame(13, index, kind, "synthetic")
+    sample = set_frame(13, index, kind, "synthetic")
+    image, lines = sample.image, tuple(sample.lines)
     reader = MrzReader()
     result = reader.read(image)
     assert result is not None and result.format == fmt
@@ -70,10 +65,12 @@ def test_a_frame_of_noise_yields_no_candidate() -> None:
     assert MrzReader().read(noise) is None
 
 
-def test_a_name_letter_both_networks_misread_under_motion_blur_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_name_letter_both_networks_misread_under_motion_blur_is_refused(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     # frame 227 of `make_ocr_set.py --seed 21 --style photo`: a motion-blurred name `H` that both networks
     # read `M` (0.97-1.00) at the cell centre; in cells slid by 0.08 pitch the reader reads `H`
-    image, lines = _frame(21, 227, "td3", "photo")
+    sample = set_frame(21, 227, "td3", "photo")
+    image, lines = sample.image, tuple(sample.lines)
     result = MrzReader().read(image)
     assert result is None or not result.valid
     monkeypatch.setattr(engine, "STEADY_SHIFT", 0.0)  # without the slid looks: valid, and wrong
