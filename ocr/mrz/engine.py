@@ -196,11 +196,6 @@ def _checked(reading: Reading, check: str, passed: bool) -> Reading:
     return Reading(replace(reading.result, valid=reading.result.valid and passed, checks=checks), reading.probs)
 
 
-def _confirmed(reading: Reading, agreed: bool) -> Reading:
-    """``reading`` with the other network's verdict recorded (``checks["second_opinion"]``) and applied."""
-    return _checked(reading, "second_opinion", agreed)
-
-
 def _score(reading: Reading) -> float:
     """How surely the glyphs were read: the mean over lines of the mean top class probability."""
     return float(np.mean([p.max(axis=1).mean() for p in reading.probs]))
@@ -282,11 +277,11 @@ class MrzReader:
         picked = [cells.reshape(2, grid.n, CELL, CELL)[:, pos]
                   for cells, grid, pos in zip(slid, grids, positions, strict=True)]
         probs = self.model.probs(np.concatenate([p.reshape(-1, CELL, CELL) for p in picked]))
-        per_line = np.split(probs, np.cumsum([p.shape[0] * p.shape[1] for p in picked])[:-1])
-        for side in (0, 1):
-            sides = [p.reshape(2, len(pos), -1)[side] for p, pos in zip(per_line, positions, strict=True)]
-            if not holds_still(reading.result, sides):
-                return _checked(reading, "steady", False)
+        sizes = [len(pos) for pos in positions]
+        per_line = [p.reshape(2, k, -1)
+                    for p, k in zip(np.split(probs, 2 * np.cumsum(sizes)[:-1]), sizes, strict=True)]
+        if not all(holds_still(reading.result, [p[side] for p in per_line]) for side in (0, 1)):
+            return _checked(reading, "steady", False)
         return _checked(reading, "steady", True)
 
     def _read(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
@@ -299,9 +294,9 @@ class MrzReader:
             return reading
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
         if reading.result.valid:
-            return _confirmed(reading, confirms(second.result, reading.result))
+            return _checked(reading, "second_opinion", confirms(second.result, reading.result))
         if second.result.valid and confirms(reading.result, second.result):
-            return _confirmed(second, True)
+            return _checked(second, "second_opinion", True)
         return reading
 
     @staticmethod

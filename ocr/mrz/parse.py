@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -207,12 +207,22 @@ class MrzResult:
         return min(self.confidence.values(), default=0.0)
 
 
+@cache
+def _allowed_indices(allowed: frozenset[str]) -> list[int]:
+    """Classifier output indices of the characters a field allows (in a fixed order)."""
+    return [_INDEX[c] for c in sorted(allowed)]
+
+
+def _layout_of(result: MrzResult) -> Layout:
+    return LAYOUTS["TD1-CCCD" if result.cccd else result.format]
+
+
 def _decode_line(probs: Probs, alphabets: tuple[frozenset[str], ...], heights: Scores | None = None
                  ) -> tuple[str, list[float]]:
     chars: list[str] = []
     confs: list[float] = []
     for i, (row, allowed) in enumerate(zip(probs, alphabets, strict=True)):
-        idx = [_INDEX[c] for c in sorted(allowed)]
+        idx = _allowed_indices(allowed)
         sub = row[idx]
         best = int(np.argmax(sub))
         char = CLASSES[idx[best]]
@@ -438,7 +448,7 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
     check digits cannot tell apart."""
     if witness.format != reading.format or len(witness.lines) != len(reading.lines):
         return False
-    layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
+    layout = _layout_of(reading)
     for name, span in layout.fields.items():
         if any(layout.covered[span.line][span.start : span.end]):
             continue
@@ -452,11 +462,10 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
                    for x, y, covered in zip(a, b, cov, strict=True))
 
 
-
 def unchecked_glyphs(reading: MrzResult) -> tuple[npt.NDArray[np.intp], ...]:
     """Per line, the positions no check digit covers (document code, states, sex, name) where ``reading``
     has a glyph, not a filler."""
-    layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
+    layout = _layout_of(reading)
     return tuple(np.flatnonzero(~np.array(covered) & (np.frombuffer(text.encode(), np.uint8) != ord("<")))
                  for covered, text in zip(layout.covered, reading.lines, strict=True))
 
@@ -467,10 +476,10 @@ def holds_still(reading: MrzResult, slid: list[Probs]) -> bool:
     its field allows), unless the slid cell reads no glyph (``<``: it slid off a thin one). A glyph that
     turns into another letter when its cell moves by a twelfth of a character is one the classifier cannot
     tell apart (seen: a motion-blurred name ``H`` that both networks read ``M``, 0.97–1.00, at the centre)."""
-    layout = LAYOUTS["TD1-CCCD" if reading.cccd else reading.format]
+    layout = _layout_of(reading)
     for line, (positions, probs) in enumerate(zip(unchecked_glyphs(reading), slid, strict=True)):
         for pos, row in zip(positions.tolist(), probs, strict=True):
-            idx = [_INDEX[c] for c in sorted(layout.alphabets[line][pos])]
+            idx = _allowed_indices(layout.alphabets[line][pos])
             char = CLASSES[idx[int(np.argmax(row[idx]))]]
             if char not in (reading.lines[line][pos], "<"):
                 return False
