@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode, holds_still, unchecked_glyphs
 from ocr.mrz.rectify import band_edges, common_ends, line_strip_mapped
-from ocr.mrz.segment import CELL, Grid, cut, fit_grid, glyph_heights
+from ocr.mrz.segment import Grid, cut, fit_grid, glyph_heights
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -106,11 +106,13 @@ def cells_and_heights(grids: list[Grid], shifts: tuple[float, ...] = (0.0,)
     return None if cells is None else (cells, [glyph_heights(grid) for grid in grids])
 
 
-def grid_cells(grids: list[Grid], shifts: tuple[float, ...]) -> list[F32] | None:
-    """Per-line cells (segment.cut); None if a line's pitch is implausible for OCR-B."""
+def grid_cells(grids: list[Grid], shifts: tuple[float, ...],
+               positions: Sequence[Sequence[int]] | None = None) -> list[F32] | None:
+    """Per-line cells (segment.cut; per line only those at ``positions[line]`` if given); None if a line's
+    pitch is implausible for OCR-B."""
     out: list[F32] = []
-    for grid in grids:
-        c, ratio = cut(grid, shifts)
+    for line, grid in enumerate(grids):
+        c, ratio = cut(grid, shifts, None if positions is None else positions[line])
         if not PITCH_RANGE[0] <= ratio <= PITCH_RANGE[1]:
             return None
         out.append(c)
@@ -269,14 +271,12 @@ class MrzReader:
         if not reading.result.valid or not STEADY_SHIFT:
             return reading
         centre = float(np.mean(shifts))
-        slid = grid_cells(grids, (centre - STEADY_SHIFT, centre + STEADY_SHIFT))
+        # only the glyphs no check digit covers, both offsets in one batch
+        positions = [pos.tolist() for pos in unchecked_glyphs(reading.result)]
+        slid = grid_cells(grids, (centre - STEADY_SHIFT, centre + STEADY_SHIFT), positions)
         if slid is None:
             return reading
-        # only the glyphs no check digit covers, both offsets in one batch
-        positions = unchecked_glyphs(reading.result)
-        picked = [cells.reshape(2, grid.n, CELL, CELL)[:, pos]
-                  for cells, grid, pos in zip(slid, grids, positions, strict=True)]
-        probs = self.model.probs(np.concatenate([p.reshape(-1, CELL, CELL) for p in picked]))
+        probs = self.model.probs(np.concatenate(slid))
         sizes = [len(pos) for pos in positions]
         per_line = [p.reshape(2, k, -1)
                     for p, k in zip(np.split(probs, 2 * np.cumsum(sizes)[:-1]), sizes, strict=True)]

@@ -217,29 +217,49 @@ def _layout_of(result: MrzResult) -> Layout:
     return LAYOUTS["TD1-CCCD" if result.cccd else result.format]
 
 
+@cache
+def _alphabet_groups(alphabets: tuple[frozenset[str], ...]
+                     ) -> tuple[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]], ...]:
+    """A line's positions grouped by alphabet, each with the classifier indices it allows: a line is
+    decoded a few array operations per group, not character by character."""
+    groups: dict[frozenset[str], list[int]] = {}
+    for i, allowed in enumerate(alphabets):
+        groups.setdefault(allowed, []).append(i)
+    return tuple((np.array(pos, np.intp), np.array(_allowed_indices(allowed), np.intp))
+                 for allowed, pos in groups.items())
+
+
+@cache
+def _mixed_positions(alphabets: tuple[frozenset[str], ...]) -> npt.NDArray[np.bool_]:
+    """Positions whose alphabet holds digits and letters (where a glyph's height may weigh in)."""
+    return np.array([allowed >= _MIXED for allowed in alphabets], np.bool_)
+
+
 def _decode_line(probs: Probs, alphabets: tuple[frozenset[str], ...], heights: Scores | None = None
                  ) -> tuple[str, list[float]]:
-    chars: list[str] = []
-    confs: list[float] = []
-    for i, (row, allowed) in enumerate(zip(probs, alphabets, strict=True)):
-        idx = _allowed_indices(allowed)
-        sub = row[idx]
-        best = int(np.argmax(sub))
-        char = CLASSES[idx[best]]
-        conf = float(sub[best] / max(float(sub.sum()), 1e-9))
-        top = CLASSES[int(np.argmax(row))]
-        if top != char:
-            # the glyph looked like something outside this field's alphabet: trust the mapping only for a
-            # known confusable pair, and then only as much as the raw evidence allows
-            if frozenset((top, char)) in CONFUSABLE:
-                conf = min(conf, float(row[idx[best]] + row[_INDEX[top]]))
-            else:
-                conf = min(conf, float(row[idx[best]]))
-        if heights is not None and not np.isnan(heights[i]) and allowed >= _MIXED:
-            char, conf = _height_witness(row, allowed, char, conf, float(heights[i]))
-        chars.append(char)
-        confs.append(conf)
-    return "".join(chars), confs
+    best_index = np.empty(len(alphabets), np.intp)
+    confs = np.empty(len(alphabets), np.float64)
+    for positions, idx in _alphabet_groups(alphabets):
+        sub = probs[np.ix_(positions, idx)]
+        best = sub.argmax(axis=1)
+        best_index[positions] = idx[best]
+        confs[positions] = sub[np.arange(len(positions)), best] / np.maximum(sub.sum(axis=1), 1e-9)
+    top = probs.argmax(axis=1)
+    for i in np.flatnonzero(top != best_index).tolist():
+        # the glyph looked like something outside this field's alphabet: trust the mapping only for a
+        # known confusable pair, and then only as much as the raw evidence allows
+        raw = probs[i, best_index[i]]
+        if frozenset((CLASSES[top[i]], CLASSES[best_index[i]])) in CONFUSABLE:
+            confs[i] = min(confs[i], float(raw + probs[i, top[i]]))
+        else:
+            confs[i] = min(confs[i], float(raw))
+    chars = [CLASSES[k] for k in best_index.tolist()]
+    conf_list: list[float] = confs.tolist()
+    if heights is not None:
+        for i in np.flatnonzero(_mixed_positions(alphabets) & ~np.isnan(heights)).tolist():
+            chars[i], conf_list[i] = _height_witness(probs[i], alphabets[i], chars[i], conf_list[i],
+                                                     float(heights[i]))
+    return "".join(chars), conf_list
 
 
 def _height_witness(row: Probs, allowed: frozenset[str], char: str, conf: float, score: float
@@ -248,8 +268,7 @@ def _height_witness(row: Probs, allowed: frozenset[str], char: str, conf: float,
     says_digit, says_letter = score >= HEIGHT_SAYS_DIGIT, score <= HEIGHT_SAYS_LETTER
     if char == "<" or not (says_digit or says_letter):
         return char, conf
-    partners = [c for c in allowed if c != "<" and c.isdigit() != char.isdigit()
-                and frozenset((char, c)) in CONFUSABLE]
+    partners = _pair_partners(allowed, char)
     if not partners:
         return char, conf
     other = max(partners, key=lambda c: float(row[_INDEX[c]]))
@@ -263,6 +282,13 @@ def _height_witness(row: Probs, allowed: frozenset[str], char: str, conf: float,
     if pick != char and not checkable and conf < HEIGHT_SETTLES_BELOW:
         return char, min(conf, REFUSED)  # nothing else could catch this misread: refuse it
     return char, conf
+
+
+@cache
+def _pair_partners(allowed: frozenset[str], char: str) -> tuple[str, ...]:
+    """The confusable partners of ``char`` in ``allowed`` of the other kind (digit for a letter, and back)."""
+    return tuple(c for c in sorted(allowed) if c != "<" and c.isdigit() != char.isdigit()
+                 and frozenset((char, c)) in CONFUSABLE)
 
 
 def decode(fmt: str, probs: list[Probs], heights: list[Scores | None] | None = None) -> MrzResult:
@@ -367,9 +393,14 @@ def _unchecked_confidence(row: Probs, allowed: frozenset[str], char: str) -> flo
     """Where no check digit stands behind a character, probability the glyph gave to characters the field
     cannot hold is not shared out among the allowed ones (a glyph half like "1" in a name was not read
     cleanly) unless it went to the character's own confusable twin (``0`` for ``O``)."""
-    twins = sum(float(row[_INDEX[c]]) for c in CLASSES
-                if c not in allowed and frozenset((c, char)) in CONFUSABLE)
+    twins = sum(float(row[i]) for i in _twin_indices(allowed, char))
     return float(row[_INDEX[char]]) + twins
+
+
+@cache
+def _twin_indices(allowed: frozenset[str], char: str) -> tuple[int, ...]:
+    """Classifier indices of ``char``'s confusable twins that ``allowed`` does not hold."""
+    return tuple(_INDEX[c] for c in CLASSES if c not in allowed and frozenset((c, char)) in CONFUSABLE)
 
 
 def _span_conf(confs: list[list[float]], span: Span) -> float:

@@ -7,6 +7,7 @@ connected-component segmentation would not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,17 +153,21 @@ def fit_grid(strip: Gray, n: int, edges: tuple[float, float] | None = None) -> G
     return Grid(ink, n, x_poly, y_poly, cap, hi - lo + 1, cx)
 
 
-def cut(grid: Grid, shifts: tuple[float, ...] = (0.0,)) -> tuple[npt.NDArray[np.float32], float]:
-    """The grid's cells (``len(shifts) * n``, shift-major) and its pitch/height ratio."""
-    n, cap = grid.n, grid.cap
+def cut(grid: Grid, shifts: tuple[float, ...] = (0.0,), positions: Sequence[int] | None = None
+        ) -> tuple[npt.NDArray[np.float32], float]:
+    """The grid's cells (``len(shifts) * n``, shift-major; only those at ``positions`` if given) and its
+    pitch/height ratio."""
+    cap = grid.cap
     xs, ys = grid.centres()
     steps = np.gradient(xs)
     pitch = float(np.median(steps))
-    out = np.empty((len(shifts) * n, CELL, CELL), np.float32)
+    picked = list(range(grid.n)) if positions is None else list(positions)
+    out = np.empty((len(shifts) * len(picked), CELL, CELL), np.float32)
     half_h = 0.5 * cap + 0.12 * cap
     dst = np.array([[0, 0], [CELL, 0], [0, CELL]], np.float32)
-    for j in range(len(shifts) * n):
-        s, i = divmod(j, n)
+    for j in range(len(out)):
+        s, i = divmod(j, len(picked))
+        i = picked[i]
         gx, gy, hw = float(xs[i] + shifts[s] * steps[i]), float(ys[i]), float(steps[i]) / 2
         src = np.array([[gx - hw, gy - half_h], [gx + hw, gy - half_h], [gx - hw, gy + half_h]], np.float32)
         m = cv2.getAffineTransform(src, dst)
