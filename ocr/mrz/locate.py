@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ocr.image import percentile_u8
+
 Gray = npt.NDArray[Any]
 
 
@@ -50,7 +52,7 @@ def _ink_mask(gray: Gray, hairlines: bool = True) -> Gray | None:
     """Dark strokes of ``gray``; without ``hairlines``, strokes one pixel thin (guilloche, a background's
     fine print) are opened away, so that print crossed by a band of them is not closed into one blob."""
     bh = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7)))
-    hi = float(np.percentile(bh, 99.7))
+    hi = percentile_u8(bh, 99.7)
     if hi < 12:
         return None
     _, mask = cv2.threshold(bh, max(hi * 0.35, 10.0), 255, cv2.THRESH_BINARY)

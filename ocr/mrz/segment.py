@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ocr.image import percentile_u8
+
 Gray = npt.NDArray[Any]
 CELL = 20  # classifier input is CELL × CELL
 
@@ -22,9 +24,9 @@ CELL = 20  # classifier input is CELL × CELL
 def ink_map(strip: Gray) -> npt.NDArray[np.float32]:
     """Darkness 0…1 relative to the local background (evens out glare and gradients)."""
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
-    bh = cv2.morphologyEx(strip, cv2.MORPH_BLACKHAT, k).astype(np.float32)
-    hi = float(np.percentile(bh, 99.5))
-    return np.asarray(np.clip(bh / max(hi, 8.0), 0.0, 1.0), np.float32)
+    bh = cv2.morphologyEx(strip, cv2.MORPH_BLACKHAT, k)
+    hi = percentile_u8(bh, 99.5)
+    return np.asarray(np.clip(bh.astype(np.float32) / max(hi, 8.0), 0.0, 1.0), np.float32)
 
 
 @dataclass(frozen=True)

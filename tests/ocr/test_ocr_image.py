@@ -9,9 +9,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocr.errors import ImageError
-from ocr.image import WORK_SIDE, decode_image, fit, load_image
+from ocr.image import WORK_SIDE, decode_image, fit, load_image, percentile_u8
 
 
 def _png_header(w: int, h: int) -> bytes:
@@ -69,3 +71,19 @@ def test_tiny_or_odd_arrays() -> None:
         fit(np.zeros((3, 3), np.uint8))
     with pytest.raises(ImageError):
         fit(np.zeros((100, 100), np.float32))  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(1, 256), st.floats(0, 100), st.integers(0, 2**32 - 1))
+def test_percentile_from_the_histogram_is_numpys_bit_for_bit(h: int, w: int, levels: int, q: float,
+                                                              seed: int) -> None:
+    image = np.random.default_rng(seed).integers(0, levels, (h, w)).astype(np.uint8)
+    assert percentile_u8(image, q) == float(np.percentile(image, q))
+    assert percentile_u8(image[:, ::2], q) == float(np.percentile(image[:, ::2], q))  # a view, not contiguous
+
+
+def test_percentile_from_the_histogram_refuses_what_it_cannot_count() -> None:
+    with pytest.raises(ValueError):
+        percentile_u8(np.zeros((0, 4), np.uint8), 50)
+    with pytest.raises(ValueError):
+        percentile_u8(np.zeros((4, 4), np.float32), 50)
