@@ -14,7 +14,7 @@ from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import MODEL_PATH, SECOND_OPINION_PATH, Classifier, load_model
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
-from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode, holds_still, unchecked_glyphs
+from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode, holds_still, sure_of_unchecked, unchecked_glyphs
 from ocr.mrz.rectify import band_edges, common_ends, line_strip_mapped
 from ocr.mrz.segment import Grid, cut, fit_grid, glyph_heights
 
@@ -290,7 +290,9 @@ class MrzReader:
         same way the other way round: check digits vouch for the characters they cover whichever network
         read them, and the reader must have read every field they do not cover alike and surely."""
         reading = self._decode(self.model, fmt, cells, heights, shifts)
-        if self.second_opinion is None:
+        if self.second_opinion is None or not (reading.result.valid or sure_of_unchecked(reading.result)):
+            # the reader's reading failed and could not vouch for the second opinion's either: garbage
+            # (a frame without an MRZ, a slipped grid) costs one network, not two
             return reading
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
         if reading.result.valid:

@@ -470,6 +470,18 @@ def split_name(value: str) -> tuple[str, str]:
     return clean(surname), clean(given)
 
 
+def _unchecked_fields(layout: Layout) -> list[tuple[str, Span]]:
+    """The fields no check digit covers (document code, states, sex, name): alike in every TD1 layout."""
+    return [(name, span) for name, span in layout.fields.items()
+            if not any(layout.covered[span.line][span.start : span.end])]
+
+
+def sure_of_unchecked(result: MrzResult, bar: float = MIN_CONFIDENCE_UNCHECKED) -> bool:
+    """Did ``result`` read every field no check digit covers at least ``bar`` surely? Only then can it
+    vouch for another reading (confirms)."""
+    return all(result.confidence.get(name, 0.0) >= bar for name, _ in _unchecked_fields(_layout_of(result)))
+
+
 def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE_UNCHECKED) -> bool:
     """Does ``witness``, another reading of the same MRZ (the first look before a second one, or the second
     opinion's reading of the same cells), vouch for ``reading``? No check digit covers the document code,
@@ -477,14 +489,12 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
     must read each of those fields as ``witness`` does, and ``witness`` must have read it at least ``bar``
     surely. Characters a check digit covers may differ (a second look may mend them), except for a pair the
     check digits cannot tell apart."""
-    if witness.format != reading.format or len(witness.lines) != len(reading.lines):
+    if (witness.format != reading.format or len(witness.lines) != len(reading.lines)
+            or not sure_of_unchecked(witness, bar)):
         return False
     layout = _layout_of(reading)
-    for name, span in layout.fields.items():
-        if any(layout.covered[span.line][span.start : span.end]):
-            continue
-        if span.take(witness.lines) != span.take(reading.lines) or witness.confidence.get(name, 0.0) < bar:
-            return False
+    if any(span.take(witness.lines) != span.take(reading.lines) for _, span in _unchecked_fields(layout)):
+        return False
     # where the check digits cannot tell the two readings apart (values 10, 20 or 30 apart: `G`/`Q`, `F`/`P`,
     # `0`/`U` ...), a covered character must read alike too: a confident `Q`→`G` in a document number passes
     # every check digit

@@ -213,3 +213,35 @@ def test_the_second_opinion_may_read_what_the_reader_could_not() -> None:
     reader.model = _Looks(44, first=misread_name, later=misread_name)
     result = reader.read(frame)
     assert result is None or not result.valid
+
+
+class _Counted(Classifier):
+    """A network that counts the cells it is asked to read."""
+
+    def __init__(self, inner: Classifier) -> None:
+        self.inner, self.cells = inner, 0
+
+    def probs(self, cells: F32) -> F32:
+        self.cells += len(cells)
+        return self.inner.probs(cells)
+
+
+def test_the_second_opinion_is_not_asked_when_nothing_it_reads_could_stand() -> None:
+    frame = _td3_frame()
+    reader = MrzReader()
+    assert reader.second_opinion is not None
+    counted = _Counted(reader.second_opinion)
+    reader.second_opinion = counted
+    # the document number misread (its check digit fails) and a name glyph read unsurely: the reader's
+    # reading can neither stand nor vouch for the second opinion's, so the second network is never run
+    unsure = ((1, 3, "6", 1.0), (0, 12, "N", 0.6))
+    reader.model = _Looks(44, first=unsure, later=unsure)
+    result = reader.read(frame)
+    assert result is None or not result.valid
+    assert counted.cells == 0
+    # the same misread number with the name read surely: the second opinion is asked, and its reading stands
+    sure_name = ((1, 3, "6", 1.0),)
+    reader.model = _Looks(44, first=sure_name, later=sure_name)
+    result = reader.read(frame)
+    assert result is not None and result.valid and result.lines == _TD3
+    assert counted.cells > 0
