@@ -100,38 +100,49 @@ def _bands(mask: Gray, close_w: int) -> list[tuple[float, float, float, float]]:
     # drop thin strokes that are not text bands: hairlines (vertical opening), steep lines (horizontal)
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3)))
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (close_w // 2 + 3, 1)))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-    pieces = []
-    for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        if h < 3 or w < 2 * h or area < 0.5 * w * h:
-            continue
-        pieces.append([float(x), float(x + w), y + h / 2.0, float(h)])
-        # closely stacked lines (small print, blur) can merge into one thick band: add its rows of text
-        # as bands of their own (the merged band stays; grouping picks whichever forms an MRZ)
-        for y0, y1 in _text_rows(mask[y : y + h, x : x + w]):
-            pieces.append([float(x), float(x + w), y + (y0 + y1) / 2.0, float(y1 - y0)])
-    # glare or wide filler gaps can break a line into pieces: join each piece (left to right) to the first
-    # band on its row it continues. Vectorised over the bands: a textured frame gives thousands of pieces
-    pieces.sort()
-    band = np.zeros((len(pieces), 4))  # x0, x1, y centre, thickness
-    count = 0
-    for p in pieces:
-        q = band[:count]
-        th = np.maximum(p[3], q[:, 3])
-        joins = np.flatnonzero((np.abs(p[2] - q[:, 2]) < 0.4 * th) & (p[0] - q[:, 1] < 2.5 * th)
-                               & (np.abs(p[3] - q[:, 3]) < 0.5 * th))
-        if len(joins):
-            b = band[joins[0]]
-            span = b[1] - b[0], p[1] - p[0]
-            b[2] = (b[2] * span[0] + p[2] * span[1]) / (span[0] + span[1])
-            b[1] = max(b[1], p[1])
-            b[3] = max(b[3], p[3])
+    _, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    x, y, w, h, area = stats[1:].T
+    # band-shaped components only (a noisy frame has tens of thousands of components: filtered as arrays)
+    kept = np.flatnonzero((h >= 3) & (w >= 2 * h) & (area >= 0.5 * w * h))
+    pieces: list[tuple[float, float, float, float]] = []
+    for x0, y0, width, height in zip(*(v[kept].tolist() for v in (x, y, w, h)), strict=True):
+        pieces.append((float(x0), float(x0 + width), y0 + height / 2.0, float(height)))
+        if height >= 8:
+            # closely stacked lines (small print, blur) can merge into one thick band: add its rows of text
+            # as bands of their own (the merged band stays; grouping picks whichever forms an MRZ)
+            for r0, r1 in _text_rows(mask[y0 : y0 + height, x0 : x0 + width]):
+                pieces.append((float(x0), float(x0 + width), y0 + (r0 + r1) / 2.0, float(r1 - r0)))
+    return [(x0, x1, yc, th) for x0, x1, yc, th in _joined(sorted(pieces)) if x1 - x0 >= 60 and x1 - x0 >= 10 * th]
+
+
+def _joined(pieces: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Glare or wide filler gaps can break a line into pieces: each piece (left to right) joins the first
+    band (in the order bands were started) on its row that it continues, or starts a band. Bands are kept
+    in buckets by row: a textured frame gives thousands of pieces."""
+    bands: list[list[float]] = []  # x0, x1, y centre, thickness
+    rows: dict[int, list[int]] = {}  # floor(y centre) → bands there
+    for x0, x1, yc, th in pieces:
+        # a band this piece may join is within 0.8 of its thickness: |dy| < 0.4 max(th), and a band over
+        # twice as thick fails the thickness test
+        near = sorted(i for r in range(math.floor(yc - 0.8 * th), math.floor(yc + 0.8 * th) + 1)
+                      for i in rows.get(r, ()))
+        for i in near:
+            b = bands[i]
+            t = max(th, b[3])
+            if abs(yc - b[2]) < 0.4 * t and x0 - b[1] < 2.5 * t and abs(th - b[3]) < 0.5 * t:
+                span = b[1] - b[0], x1 - x0
+                old_row = math.floor(b[2])
+                b[2] = (b[2] * span[0] + yc * span[1]) / (span[0] + span[1])
+                b[1] = max(b[1], x1)
+                b[3] = max(b[3], th)
+                if math.floor(b[2]) != old_row:
+                    rows[old_row].remove(i)
+                    rows.setdefault(math.floor(b[2]), []).append(i)
+                break
         else:
-            band[count] = p
-            count += 1
-    return [(float(x0), float(x1), float(yc), float(th)) for x0, x1, yc, th in band[:count]
-            if x1 - x0 >= 60 and x1 - x0 >= 10 * th]
+            rows.setdefault(math.floor(yc), []).append(len(bands))
+            bands.append([x0, x1, yc, th])
+    return [(b[0], b[1], b[2], b[3]) for b in bands]
 
 
 def _text_rows(band: Gray) -> list[tuple[int, int]]:

@@ -9,7 +9,7 @@ import pytest
 
 from ocr.mrz import engine
 from ocr.mrz.engine import MrzReader
-from ocr.mrz.locate import _bands, _ink_mask, find_candidates
+from ocr.mrz.locate import _bands, _ink_mask, _joined, find_candidates
 from ocr.synth import Sample
 
 SetFrame = Callable[[int, int, str, str], Sample]  # the set_frame fixture (conftest.py)
@@ -77,3 +77,27 @@ def test_a_name_letter_both_networks_misread_under_motion_blur_is_refused(
     unsteady = MrzReader().read(image)
     assert unsteady is not None and unsteady.valid and unsteady.lines != lines
     assert unsteady.lines[1] == lines[1]  # the key fields were right; the name was not
+
+
+def test_a_band_drifting_across_rows_keeps_gathering_its_pieces() -> None:
+    # a slightly slanted line in pieces: its centre drifts over several pixel rows as pieces join
+    drifting = [(float(x), x + 20.0, 100.0 + 0.006 * x, 6.0) for x in range(0, 600, 22)]
+    bands = _joined(sorted([*drifting, (650.0, 700.0, 140.0, 6.0)]))
+    assert len(bands) == 2
+    line = max(bands, key=lambda b: b[1] - b[0])
+    assert line[:2] == (0.0, drifting[-1][1]) and int(line[2]) > 100 and line[3] == 6.0
+    assert (650.0, 700.0, 140.0, 6.0) in bands  # far from every other row: a band of its own
+
+
+def test_a_piece_two_bands_could_take_joins_the_one_started_first() -> None:
+    first, second, between = (0.0, 50.0, 100.0, 6.0), (10.0, 50.0, 103.0, 6.0), (55.0, 70.0, 101.5, 6.0)
+    bands = _joined([first, second, between])
+    assert bands[0][:2] == (0.0, 70.0) and bands[0][2] == (100.0 * 50 + 101.5 * 15) / 65
+    assert bands[1] == second
+
+
+def test_a_band_a_thicker_piece_pulled_to_another_row_is_found_there() -> None:
+    # the thick piece moves the band's centre 3.5 rows down; the last piece is near it only there
+    pieces = [(0.0, 20.0, 100.0, 6.0), (25.0, 200.0, 103.9, 10.0), (205.0, 225.0, 107.4, 6.0)]
+    bands = _joined(pieces)
+    assert len(bands) == 1 and bands[0][:2] == (0.0, 225.0) and bands[0][3] == 10.0
