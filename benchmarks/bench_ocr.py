@@ -94,9 +94,11 @@ def ours() -> Reader:
 
 def voting(directory: Path, frames: int, limit: int | None, style: str = "synthetic") -> dict[str, Any]:
     """Camera-mode figure: for each ground-truth document, ``frames`` fresh frames of the same MRZ
-    (generator, seeded by the image index) go through MrzVoter; counts what it releases."""
+    (generator, seeded by the image index) go through MrzVoter, each read within the camera loop's budget
+    (camera.FRAME_BUDGET); counts what it releases."""
     import numpy as np
 
+    from ocr.camera import FRAME_BUDGET
     from ocr.mrz.vote import MrzVoter
     from ocr.synth import make_frame
 
@@ -111,7 +113,7 @@ def voting(directory: Path, frames: int, limit: int | None, style: str = "synthe
         rng = np.random.default_rng([99, i])
         for f in range(frames):
             sample = make_frame(rng, "", style=style, mrz=(truth[name]["format"], tuple(want)))
-            agreed = voter.add(reader.read_frame(sample.image))
+            agreed = voter.add(reader.read_frame(sample.image, FRAME_BUDGET))
             if agreed is not None:
                 used.append(f + 1)
                 if list(agreed.lines) == want:

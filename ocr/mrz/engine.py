@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -192,6 +193,10 @@ class _LineGeometry:
         return out
 
 
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() > deadline
+
+
 def _checked(reading: Reading, check: str, passed: bool) -> Reading:
     """``reading`` with one more verdict recorded (``checks[check]``) and applied."""
     checks = {**reading.result.checks, check: passed}
@@ -217,31 +222,45 @@ class MrzReader:
         self.second_opinion: Classifier | None = (
             load_model(second_opinion_path) if second_opinion_path is not None else None)
 
-    def read_frame(self, image: Image) -> Reading | None:
-        """Best reading of ``image`` (valid if any candidate validates), or None if no MRZ was seen."""
+    def read_frame(self, image: Image, budget: float | None = None) -> Reading | None:
+        """Best reading of ``image`` (valid if any candidate validates), or None if no MRZ was seen.
+
+        ``budget``: seconds after which no further candidate, second look or search stage is started (the
+        first candidate is always read); the best reading so far is returned. A camera loop passes one so
+        that a frame the engine cannot read (a card still moving into view) does not hold up the next."""
+        deadline = None if budget is None else time.perf_counter() + budget
         gray = to_gray(fit(image))
         best: Reading | None = None
         best_score = -1.0
+        searched = looked = False  # the first search and its first candidate run whatever the budget
         for searches in SEARCHES:
             failed: list[tuple[float, str, list[Grid], list[F64], MrzResult]] = []
-            for cand in (c for reduce, hairlines in searches
-                         for c in find_candidates(gray, reduce, hairlines)[:MAX_CANDIDATES]):
-                for fmt in formats_for(cand):
-                    fitted = line_grids(gray, cand, fmt)
-                    if fitted is None:
-                        continue
-                    for grids in grid_variants(*fitted):
-                        got = cells_and_heights(grids, SHIFTS)
-                        if got is None:
+            for reduce, hairlines in searches:
+                if searched and _past(deadline):
+                    break
+                searched = True
+                for cand in find_candidates(gray, reduce, hairlines)[:MAX_CANDIDATES]:
+                    if looked and _past(deadline):
+                        break
+                    looked = True
+                    for fmt in formats_for(cand):
+                        fitted = line_grids(gray, cand, fmt)
+                        if fitted is None:
                             continue
-                        cells, heights = got
-                        reading = self._steady(self._read(fmt, cells, heights, SHIFTS), grids, SHIFTS)
-                        if reading.result.valid:
-                            return reading
-                        score = _score(reading)
-                        failed.append((score, fmt, grids, heights, reading.result))
-                        if score > best_score:
-                            best, best_score = reading, score
+                        for grids in grid_variants(*fitted):
+                            got = cells_and_heights(grids, SHIFTS)
+                            if got is None:
+                                continue
+                            cells, heights = got
+                            reading = self._steady(self._read(fmt, cells, heights, SHIFTS), grids, SHIFTS)
+                            if reading.result.valid:
+                                return reading
+                            score = _score(reading)
+                            failed.append((score, fmt, grids, heights, reading.result))
+                            if score > best_score:
+                                best, best_score = reading, score
+            if _past(deadline):
+                break
             mended = self._second_look(failed)
             if mended is not None:
                 return mended
@@ -312,8 +331,8 @@ class MrzReader:
         result = decode(fmt, list(split), [height_scores(p, h) for p, h in zip(split, heights, strict=True)])
         return Reading(result, split)
 
-    def read(self, image: Image) -> MrzResult | None:
-        reading = self.read_frame(image)
+    def read(self, image: Image, budget: float | None = None) -> MrzResult | None:
+        reading = self.read_frame(image, budget)
         return reading.result if reading else None
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from kiosk.cli import ocr as cli
-from ocr.camera import ScanEvent, scan
+from ocr.camera import FRAME_BUDGET, ScanEvent, scan
 from ocr.image import Image
 from ocr.mrz.engine import MrzReader
 from ocr.mrz.vote import MrzVoter
@@ -123,3 +123,19 @@ def test_cli_says_which_checks_refused_a_read(tmp_path: Path, monkeypatch: pytes
     record = json.loads(capsys.readouterr().out)
     assert record["found"] and not record["valid"] and record["fields"] == {}
     assert record["failed_checks"] == ["composite", "second_opinion"]
+
+
+def test_scan_gives_each_frame_its_reading_budget(frames: list[Image]) -> None:
+    budgets: list[float | None] = []
+
+    class Timed(MrzReader):
+        def read_frame(self, image: Image, budget: float | None = None):  # type: ignore[no-untyped-def]
+            budgets.append(budget)
+            return super().read_frame(image, budget)
+
+    events = list(scan(ListSource(frames), reader=Timed(), want_qr=False, frame_budget=0.25))
+    assert events[-1].mrz is not None and events[-1].mrz.lines == LINES
+    assert budgets and set(budgets) == {0.25}
+    budgets.clear()
+    list(scan(ListSource(frames[:1]), reader=Timed(), want_qr=False))
+    assert budgets == [FRAME_BUDGET]

@@ -43,6 +43,16 @@ def test_an_mrz_crossed_by_a_band_of_guilloche_is_found_on_the_ink_without_hairl
     assert plain is None or not plain.valid
 
 
+def test_a_spent_budget_starts_no_further_search_stage(set_frame: SetFrame) -> None:
+    # frame 614 of seed 13 is read only in the second stage (the ink without hairlines, above)
+    sample = set_frame(13, 614, "td3", "synthetic")
+    reader = MrzReader()
+    rushed = reader.read(sample.image, budget=0.0)
+    assert rushed is None or not rushed.valid
+    patient = reader.read(sample.image, budget=30.0)
+    assert patient is not None and patient.valid and patient.lines == tuple(sample.lines)
+
+
 def test_pieces_of_a_line_broken_by_gaps_join_into_one_band_and_other_rows_stay_apart() -> None:
     mask = np.zeros((200, 700), np.uint8)
     for x0, x1 in ((20, 180), (200, 330), (350, 560)):  # one line in three pieces (glare, filler gaps)
