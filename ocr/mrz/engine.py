@@ -225,9 +225,9 @@ class MrzReader:
     def read_frame(self, image: Image, budget: float | None = None) -> Reading | None:
         """Best reading of ``image`` (valid if any candidate validates), or None if no MRZ was seen.
 
-        ``budget``: seconds after which no further candidate, second look or search stage is started (the
-        first candidate is always read); the best reading so far is returned. A camera loop passes one so
-        that a frame the engine cannot read (a card still moving into view) does not hold up the next."""
+        ``budget``: seconds after which no further search, candidate or second look is started (the first
+        search and its first candidate always run); the best reading so far is returned. A camera loop
+        passes one so that a frame the engine cannot read (a card moving into view) does not hold up the next."""
         deadline = None if budget is None else time.perf_counter() + budget
         gray = to_gray(fit(image))
         best: Reading | None = None
