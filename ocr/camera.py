@@ -80,8 +80,9 @@ class ScanEvent:
 
 #: seconds the MRZ engine may spend on one camera frame before it gives up on it (engine.read_frame): a
 #: card still moving into view is unreadable, and reading it to the end (up to 1–2 s on a 2-core kiosk)
-#: would hold up the next frame and the guidance. Over 10,000 benchmark frames 0.4 s lost 18 single-frame
-#: reads and 0.6 s 5, against ~0.7 s at most per frame; voting over the next frames makes up for them.
+#: would hold up the next frame and the guidance. Of the 71 single-frame reads among 10,000 benchmark frames
+#: that took over 0.25 s, 0.5 s lost 15–19 (0.6 s: 5–11; runs vary with the machine), at most ~0.7 s a
+#: frame; voting over the next frames makes up for them.
 FRAME_BUDGET = 0.5
 
 
