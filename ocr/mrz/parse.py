@@ -100,6 +100,12 @@ class Layout:
         return tuple(tuple(line) for line in cov)
 
     @cached_property
+    def unchecked_fields(self) -> tuple[tuple[str, Span], ...]:
+        """The fields no check digit covers (document code, states, sex, name): alike in every TD1 layout."""
+        return tuple((name, span) for name, span in self.fields.items()
+                     if not any(self.covered[span.line][span.start : span.end]))
+
+    @cached_property
     def check_weights(self) -> tuple[dict[tuple[int, int], int], ...]:
         """Per check digit: (line, position) → weight of that character in it (7-3-1)."""
         out = []
@@ -470,16 +476,10 @@ def split_name(value: str) -> tuple[str, str]:
     return clean(surname), clean(given)
 
 
-def _unchecked_fields(layout: Layout) -> list[tuple[str, Span]]:
-    """The fields no check digit covers (document code, states, sex, name): alike in every TD1 layout."""
-    return [(name, span) for name, span in layout.fields.items()
-            if not any(layout.covered[span.line][span.start : span.end])]
-
-
 def sure_of_unchecked(result: MrzResult, bar: float = MIN_CONFIDENCE_UNCHECKED) -> bool:
     """Did ``result`` read every field no check digit covers at least ``bar`` surely? Only then can it
     vouch for another reading (confirms)."""
-    return all(result.confidence.get(name, 0.0) >= bar for name, _ in _unchecked_fields(_layout_of(result)))
+    return all(result.confidence.get(name, 0.0) >= bar for name, _ in _layout_of(result).unchecked_fields)
 
 
 def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE_UNCHECKED) -> bool:
@@ -493,7 +493,7 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
             or not sure_of_unchecked(witness, bar)):
         return False
     layout = _layout_of(reading)
-    if any(span.take(witness.lines) != span.take(reading.lines) for _, span in _unchecked_fields(layout)):
+    if any(span.take(witness.lines) != span.take(reading.lines) for _, span in layout.unchecked_fields):
         return False
     # where the check digits cannot tell the two readings apart (values 10, 20 or 30 apart: `G`/`Q`, `F`/`P`,
     # `0`/`U` ...), a covered character must read alike too: a confident `Q`→`G` in a document number passes
