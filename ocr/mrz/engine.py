@@ -280,7 +280,7 @@ class MrzReader:
                     continue
                 # glyph heights do not depend on the cut
                 reading = self._steady(self._read(fmt, slid, heights, shifts), grids, shifts)
-                if reading.result.valid and confirms(first, reading.result, SECOND_LOOK_BAR):
+                if reading.result.valid and confirms(first, reading.result, SECOND_LOOK_BAR, SECOND_LOOK_BAR):
                     return reading
         return None
 

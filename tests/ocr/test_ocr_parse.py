@@ -212,6 +212,24 @@ def test_a_second_look_stands_only_where_the_first_surely_read_the_same_unchecke
     assert not confirms(evaluate("TD1", CCCD), second)
 
 
+def test_a_witness_need_read_the_code_fields_only_more_likely_than_not() -> None:
+    reading = evaluate("TD3", TD3, [[1.0] * 44, [1.0] * 44])
+    # the document code and a state read alike at 0.6: short lists, and the reading itself read them surely
+    unsure_codes = [[0.6] * 5 + [1.0] * 39, [1.0] * 10 + [0.6] * 3 + [1.0] * 31]
+    witness = evaluate("TD3", TD3, unsure_codes)
+    assert witness.confidence["issuing_state"] == 0.6 and witness.confidence["nationality"] == 0.6
+    assert confirms(witness, reading)
+    # ... but not below the code bar, nor where a second look asks for the full bar
+    assert not confirms(evaluate("TD3", TD3, [[0.45] * 5 + [1.0] * 39, [1.0] * 44]), reading)
+    assert not confirms(witness, reading, 0.98, 0.98)
+    # names and sex keep the full bar
+    unsure_sex = evaluate("TD3", TD3, [[1.0] * 44, [1.0] * 20 + [0.6] + [1.0] * 23])
+    assert not confirms(unsure_sex, reading)
+    # and a code field read otherwise is never vouched for, however surely
+    other_state = evaluate("TD3", (TD3[0].replace("P<UTO", "P<UTA"), TD3[1]), [[1.0] * 44, [1.0] * 44])
+    assert not confirms(other_state, reading)
+
+
 def test_networks_must_agree_where_the_check_digits_cannot_tell_two_readings_apart() -> None:
     sure = [[1.0] * 44, [1.0] * 44]
     reading = evaluate("TD3", TD3, sure)
