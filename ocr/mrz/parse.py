@@ -357,10 +357,15 @@ def _name_trailing_fillers(span: Span, probs: list[Probs], lines: list[str], con
 
 #: a glyph is "in doubt" when its runner-up within the field's alphabet has at least this probability
 DOUBT = 0.01
+#: a glyph read surely can still be half of a cancelling pair of misreads: its confusable twin of the other
+#: kind (`2` for `Z`, `O` for `0`) is a "partner" of the glyphs in doubt when it has at least this probability
+TWIN_PARTNER = 0.001
 #: glyphs whose runners-up would make another reading that passes every check must be this sure
 AMBIGUOUS_MIN = 0.95
 #: more glyphs in doubt than this and the frame is refused outright (too many readings to weigh)
 MAX_DOUBTED = 12
+
+Swap = tuple[int, int, int]  # line, position, check-value change if swapped
 
 
 def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[str],
@@ -369,27 +374,42 @@ def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[st
     between characters whose values differ by 10, 20 or 30 (``<``/``K``, ``0``/``U``, ``1``/``L``) passes any
     check digit, and two or three swaps can cancel out (``0``→``O`` adds 24 × weight: weights 7 and 3 sum to
     10). Where swapping one to three glyphs in doubt for their runners-up gives another reading that passes
-    every check digit it touches, only the glyphs can tell the readings apart: each must be read surely."""
-    doubted: list[tuple[int, int, int]] = []  # line, position, check-value change if swapped
+    every check digit it touches, only the glyphs can tell the readings apart: each must be read surely.
+    So must a glyph in doubt whose swap is cancelled by swapping a surely read glyph for its confusable twin
+    (seen, session 8: `T2H82V5V0` read `T2HBZV5V0`, `B` at 0.64 against `8`, `Z` at 0.997 against `2` at
+    0.002 by both networks; 8→B and 2→Z cancel at weights 7 and 3, and the reading passed every check)."""
+    doubted: list[Swap] = []
+    partners: list[Swap] = []  # surely read glyphs whose confusable twin kept a little probability
     weights = layout.check_weights
     for li, (row_probs, line) in enumerate(zip(probs, lines, strict=True)):
         for j, char in enumerate(line):
             allowed = layout.alphabets[li][j]
-            if len(allowed) < 2 or confs[li][j] >= 0.99 or not any((li, j) in w for w in weights):
-                continue  # sure, or no check digit weighs it (a swap there cannot complete another reading)
-            alt = max((c for c in allowed if c != char), key=lambda c: float(row_probs[j, _INDEX[c]]))
-            if float(row_probs[j, _INDEX[alt]]) >= DOUBT:
-                doubted.append((li, j, char_value(alt) - char_value(char)))
+            if len(allowed) < 2 or not any((li, j) in w for w in weights):
+                continue  # no check digit weighs it: a swap there cannot complete another reading
+            if confs[li][j] < 0.99:
+                alt = max((c for c in allowed if c != char), key=lambda c: float(row_probs[j, _INDEX[c]]))
+                if float(row_probs[j, _INDEX[alt]]) >= DOUBT:
+                    doubted.append((li, j, char_value(alt) - char_value(char)))
+                    continue
+            partners.extend((li, j, char_value(twin) - char_value(char)) for twin in _pair_partners(allowed, char)
+                            if float(row_probs[j, _INDEX[twin]]) >= TWIN_PARTNER)
+
+    def passes_every_check(group: tuple[Swap, ...]) -> bool:
+        touched = [w for w in weights if any((li, j) in w for li, j, _ in group)]
+        return bool(touched) and all(sum(w.get((li, j), 0) * delta for li, j, delta in group) % 10 == 0
+                                     for w in touched)
+
     ambiguous: set[tuple[int, int]] = set()
     if len(doubted) > MAX_DOUBTED:
         ambiguous = {(li, j) for li, j, _ in doubted}
     else:
         for size in (1, 2, 3):
             for group in itertools.combinations(doubted, size):
-                touched = [w for w in weights if any((li, j) in w for li, j, _ in group)]
-                if touched and all(sum(w.get((li, j), 0) * delta for li, j, delta in group) % 10 == 0
-                                   for w in touched):
+                if passes_every_check(group):
                     ambiguous.update((li, j) for li, j, _ in group)
+        for swap in doubted:
+            if any(partner[:2] != swap[:2] and passes_every_check((swap, partner)) for partner in partners):
+                ambiguous.add(swap[:2])
     for li, j in ambiguous:
         if confs[li][j] < AMBIGUOUS_MIN:
             confs[li][j] = min(confs[li][j], REFUSED)

@@ -143,6 +143,22 @@ def test_two_twin_swaps_that_cancel_in_every_check_are_refused() -> None:
     assert decode("TD3", sure).valid
 
 
+def test_a_doubt_that_a_surely_read_twin_could_cancel_is_refused() -> None:
+    # as seen on a fresh photo set: "B" in doubt against "8", and a "Z" read surely with a trace of "2". 8→B
+    # (+3 at weight 7) and 2→Z (+33 at weight 3) add 120: "B111Z" passes the same check digits as "81112"
+    truth = _td3_with_optional("81112")
+    swapped = (truth[0], truth[1][:28] + "B111Z" + truth[1][33:])
+    assert evaluate("TD3", swapped).valid
+    probs = onehot(swapped)
+    _doubt(probs, 28, "B", "8", 0.64)
+    probs[1][32] = glyph_row({"Z": 0.997, "2": 0.003})
+    result = decode("TD3", probs)
+    assert result.lines == swapped and not result.valid
+    # a "Z" without a trace of "2" leaves the doubt to the check digits
+    probs[1][32] = glyph_row({"Z": 1.0})
+    assert decode("TD3", probs).valid
+
+
 def test_twin_doubts_that_no_other_reading_satisfies_are_accepted() -> None:
     # weights 7 and 1 (positions 0 and 2): swapping both changes the check digit, so it decides
     truth = _td3_with_optional("08088")
