@@ -15,7 +15,16 @@ from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import MODEL_PATH, SECOND_OPINION_PATH, Classifier, load_model
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
-from ocr.mrz.parse import FORMATS, MrzResult, confirms, decode, holds_still, sure_of_unchecked, unchecked_glyphs
+from ocr.mrz.parse import (
+    FORMATS,
+    MrzResult,
+    confirms,
+    decode,
+    holds_still,
+    sure_of_unchecked,
+    unambiguous_under,
+    unchecked_glyphs,
+)
 from ocr.mrz.rectify import band_edges, common_ends, line_strip_mapped
 from ocr.mrz.segment import Grid, cut, fit_grid, glyph_heights
 
@@ -307,7 +316,10 @@ class MrzReader:
         """The reading of one look's cells: valid only if the other network confirms it (parse.confirms).
         Where the reader's own reading fails, the second opinion's may stand in its place, confirmed the
         same way the other way round: check digits vouch for the characters they cover whichever network
-        read them, and the reader must have read every field they do not cover alike and surely."""
+        read them, and the reader must have read every field they do not cover alike and surely. Nor may
+        the reader's probabilities see another reading the check digits would pass as well
+        (parse.unambiguous_under): where the reader found its glyphs ambiguous, the second opinion, the
+        smaller network, being surer of them does not settle it."""
         reading = self._decode(self.model, fmt, cells, heights, shifts)
         if self.second_opinion is None or not (reading.result.valid or sure_of_unchecked(reading.result)):
             # the reader's reading failed and could not vouch for the second opinion's either: garbage
@@ -316,7 +328,8 @@ class MrzReader:
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
         if reading.result.valid:
             return _checked(reading, "second_opinion", confirms(second.result, reading.result))
-        if second.result.valid and confirms(reading.result, second.result):
+        if (second.result.valid and confirms(reading.result, second.result)
+                and unambiguous_under(second.result, reading.probs)):
             return _checked(second, "second_opinion", True)
         return reading
 

@@ -13,7 +13,7 @@ digit/letter pair the classifier is unsure of (see height_cue.py).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
@@ -413,6 +413,21 @@ def _guard_ambiguous_readings(layout: Layout, probs: list[Probs], lines: list[st
     for li, j in ambiguous:
         if confs[li][j] < AMBIGUOUS_MIN:
             confs[li][j] = min(confs[li][j], REFUSED)
+
+
+def unambiguous_under(reading: MrzResult, probs: Sequence[Probs]) -> bool:
+    """Would the ambiguous-reading guard, given ``probs`` (another network's class probabilities for the same
+    cells, per line), leave ``reading`` as it is? A reading one network is sure of can be one the other
+    network's probabilities see another plausible reading beside (seen, session 8: two cancelling `0`→`O`
+    swaps in TD1 optional data, 0.97 and 0.95 sure by the second opinion, 0.98 and 0.89 by the reader, which
+    had refused its own reading of them as ambiguous)."""
+    layout = _layout_of(reading)
+    lines = list(reading.lines)
+    confs = [[float(row[_INDEX[char]]) for row, char in zip(p, line, strict=True)]
+             for p, line in zip(probs, lines, strict=True)]
+    guarded = [list(line_confs) for line_confs in confs]
+    _guard_ambiguous_readings(layout, list(probs), lines, guarded)
+    return guarded == confs
 
 
 def _unchecked_confidence(row: Probs, allowed: frozenset[str], char: str) -> float:

@@ -215,6 +215,24 @@ def test_the_second_opinion_may_read_what_the_reader_could_not() -> None:
     assert result is None or not result.valid
 
 
+def test_the_second_opinion_may_not_settle_glyphs_the_reader_found_ambiguous() -> None:
+    frame = _td3_frame()
+    reader = MrzReader()
+    # the reader misread the document number (its check digit fails) and read the optional data's "1" at
+    # 0.9 against "B": 1 and B differ by 10 in check value, so either passes every check digit. The second
+    # opinion reads the frame right and surely, but only the glyph can tell "1" from "B", and the reader
+    # could not
+    ambiguous = ((1, 3, "6", 1.0), (1, 30, "1", 0.9))
+    reader.model = _Looks(44, first=ambiguous, later=ambiguous)
+    result = reader.read(frame)
+    assert result is None or not result.valid
+    # the "1" read surely: the second opinion's reading stands in for the reader's (as without the doubt)
+    sure = ((1, 3, "6", 1.0), (1, 30, "1", 1.0))
+    reader.model = _Looks(44, first=sure, later=sure)
+    result = reader.read(frame)
+    assert result is not None and result.valid and result.lines == _TD3
+
+
 class _Counted(Classifier):
     """A network that counts the cells it is asked to read."""
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.mrz.checks import check_digit
-from ocr.mrz.parse import CLASSES, confirms, decode, evaluate, holds_still, split_name, unchecked_glyphs
+from ocr.mrz.parse import (
+    CLASSES,
+    confirms,
+    decode,
+    evaluate,
+    holds_still,
+    split_name,
+    unambiguous_under,
+    unchecked_glyphs,
+)
 
 TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
 TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
@@ -157,6 +166,25 @@ def test_a_doubt_that_a_surely_read_twin_could_cancel_is_refused() -> None:
     # a "Z" without a trace of "2" leaves the doubt to the check digits
     probs[1][32] = glyph_row({"Z": 1.0})
     assert decode("TD3", probs).valid
+
+
+def test_a_reading_is_unambiguous_under_another_networks_probabilities_only_if_they_see_no_rival() -> None:
+    # one network read the cancelling pair "O888O" surely; the other doubts both glyphs: it sees "08880" too
+    truth = _td3_with_optional("08880")
+    swapped = (truth[0], truth[1][:28] + "O888O" + truth[1][33:])
+    reading = decode("TD3", onehot(swapped))
+    assert reading.valid
+    doubting = onehot(swapped)
+    _doubt(doubting, 28, "O", "0", 0.98)
+    _doubt(doubting, 32, "O", "0", 0.89)
+    assert not unambiguous_under(reading, doubting)
+    # the same glyphs read as surely by the other network: no rival reading
+    assert unambiguous_under(reading, onehot(swapped))
+    # a doubt no other reading could satisfy (weights 7 and 1 do not cancel) is left to the check digits
+    lone = _td3_with_optional("08088")
+    lone_probs = onehot(lone)
+    _doubt(lone_probs, 28, "0", "O", 0.8)
+    assert unambiguous_under(decode("TD3", onehot(lone)), lone_probs)
 
 
 def test_twin_doubts_that_no_other_reading_satisfies_are_accepted() -> None:
