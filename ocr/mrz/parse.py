@@ -129,11 +129,12 @@ def _line(n: int, parts: list[tuple[int, frozenset[str]]]) -> tuple[frozenset[st
 
 
 def _td1(cccd: bool) -> Layout:
-    if cccd:  # §3: doc number = last 9 digits of the ID, 12-digit ID, "<<", check digit of the ID
+    if cccd:  # §3: doc number = last 9 digits of the ID, 12-digit ID, "<<", check digit of the ID;
+        # line 2 ends in 11 fillers before the composite check digit
         l1 = _line(30, [(1, CARD_CODE), (1, LETTERS), (3, LETTERS), (9, DIGITS), (1, DIGITS), (12, DIGITS),
                         (2, FILLER), (1, DIGITS)])
         l2 = _line(30, [(6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS), (1, DIGITS), (3, LETTERS),
-                        (11, ALNUM), (1, DIGITS)])
+                        (11, FILLER), (1, DIGITS)])
     else:
         l1 = _line(30, [(1, CARD_CODE), (1, LETTERS), (3, LETTERS), (9, ALNUM), (1, CHECK), (15, ALNUM)])
         l2 = _line(30, [(6, DIGITS), (1, DIGITS), (1, SEX), (6, DIGITS), (1, DIGITS), (3, LETTERS),
@@ -304,9 +305,13 @@ def decode(fmt: str, probs: list[Probs], heights: list[Scores | None] | None = N
     lines, confs = _decode(layout, probs, heights)
     if fmt == "TD1" and lines[0][:5] == "IDVNM":
         cccd_lines, cccd_confs = _decode(LAYOUTS["TD1-CCCD"], probs, heights)
-        result = evaluate("TD1-CCCD", cccd_lines, cccd_confs)
-        if result.valid:
-            return result
+        cccd = evaluate("TD1-CCCD", cccd_lines, cccd_confs)
+        if cccd.valid:
+            return cccd
+        generic = evaluate(fmt, lines, confs)
+        # a Vietnamese card that is no valid generic TD1 either stays a CCCD reading the network was
+        # unsure of, so it can still witness (vote.py) a reading of the same card
+        return generic if generic.valid else cccd
     return evaluate(fmt, lines, confs)
 
 

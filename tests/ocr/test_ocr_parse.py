@@ -306,3 +306,23 @@ def test_a_reading_holds_still_only_if_slid_cells_read_its_unchecked_glyphs_alik
     assert holds_still(reading, _slid((TD3[0].replace("ANNA<MARIA", "ANNA<MAR<A"), TD3[1]), reading))
     cccd = evaluate("TD1", CCCD, [[1.0] * 30] * 3)
     assert holds_still(cccd, _slid(CCCD, cccd))
+
+
+def test_a_cccd_line_2_ends_in_fillers_and_a_network_unsure_of_one_still_witnesses_the_rest() -> None:
+    sure = decode("TD1", onehot(CCCD))
+    assert sure.valid and sure.cccd
+    # a filler of line 2's optional data read K (0.79): K and < are 20 apart, so no check digit sees the swap
+    probs = onehot(CCCD)
+    probs[1][27] = glyph_row({"K": 0.79, "<": 0.2})
+    unsure = decode("TD1", probs)
+    # a CCCD holds only fillers there: decoded as one, the glyph is a filler the network was not sure of
+    assert unsure.cccd and unsure.lines == CCCD and not unsure.valid
+    assert unsure.confidence["optional_data_2"] < 0.55
+    # it still witnesses a reading of everything else alike (read as a generic TD1, it held a K there)
+    assert confirms(unsure, sure)
+    # a card of another state that uses that space is read as a generic TD1
+    other = (CCCD[0], CCCD[1][:18] + "AB12" + CCCD[1][22:29])
+    composite = other[0][5:30] + other[1][0:7] + other[1][8:15] + other[1][18:29]
+    other = (*other[:1], other[1] + check_digit(composite), CCCD[2])
+    read = decode("TD1", onehot(other))
+    assert read.valid and not read.cccd and read.lines == other
