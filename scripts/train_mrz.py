@@ -219,10 +219,12 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--width", type=int, default=24, help="channels of the first conv stage (second: twice)")
     ap.add_argument("--hidden", type=int, default=192, help="units of the dense layer")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads (the shipped nets: 1; the result is reproducible per thread count)")
     args = ap.parse_args()
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
     t0 = time.time()
     if args.cache and args.cache.is_file():
