@@ -21,6 +21,7 @@ from ocr.mrz.parse import (
     confirms,
     decode,
     holds_still,
+    rival_under,
     sure_of_unchecked,
     unambiguous_under,
     unchecked_glyphs,
@@ -327,9 +328,11 @@ class MrzReader:
             return reading
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
         if reading.result.valid:
-            return _checked(reading, "second_opinion", confirms(second.result, reading.result))
+            return _checked(reading, "second_opinion", confirms(second.result, reading.result)
+                            and not rival_under(reading.result, second.probs))
         if (second.result.valid and confirms(reading.result, second.result)
-                and unambiguous_under(second.result, reading.probs)):
+                and unambiguous_under(second.result, reading.probs)
+                and not rival_under(second.result, reading.probs)):
             return _checked(second, "second_opinion", True)
         return reading
 

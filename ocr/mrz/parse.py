@@ -557,6 +557,45 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
                    for x, y, covered in zip(a, b, cov, strict=True))
 
 
+#: a glyph a check digit covers that the other network reads as another character at least this surely
+RIVAL_BAR = 0.5
+#: more sure disagreements than this on covered glyphs: the two networks do not read the same MRZ
+MAX_RIVAL_GLYPHS = 6
+
+
+def rival_under(reading: MrzResult, probs: Sequence[Probs]) -> bool:
+    """Does another network, given its class probabilities ``probs`` for the same cells, read characters a
+    check digit covers differently (each at least RIVAL_BAR) such that some of its characters put in place of
+    ``reading``'s pass every check digit as well? Then the check digits cannot tell the two networks' readings
+    apart, and it is the check digits alone that vouch for covered characters. Seen (session 9, fresh
+    synthetic seed 34): a TD3 personal number read `P…9` by the reader (0.95, 1.00) and `9…5` by the second
+    opinion (1.00, 1.00): the glyphs are 3 apart, so both check digits over them weigh them alike and the
+    misread pair passed both."""
+    layout = _layout_of(reading)
+    rivals: list[tuple[int, int, str]] = []
+    for line, (row_probs, text, covered, alphabets) in enumerate(
+            zip(probs, reading.lines, layout.covered, layout.alphabets, strict=True)):
+        for pos, (row, char, cov, allowed) in enumerate(zip(row_probs, text, covered, alphabets, strict=True)):
+            if not cov:
+                continue
+            idx = _allowed_indices(allowed)
+            best = CLASSES[idx[int(np.argmax(row[idx]))]]
+            if best != char and float(row[_INDEX[best]]) >= RIVAL_BAR:
+                rivals.append((line, pos, best))
+    if len(rivals) > MAX_RIVAL_GLYPHS:
+        return True
+    for size in range(1, len(rivals) + 1):
+        for chosen in itertools.combinations(rivals, size):
+            lines = [list(text) for text in reading.lines]
+            for line, pos, char in chosen:
+                lines[line][pos] = char
+            joined = tuple("".join(text) for text in lines)
+            if all(is_valid("".join(s.take(joined) for s in spans), digit.take(joined))
+                   for spans, digit in layout.checks.values()):
+                return True
+    return False
+
+
 def unchecked_glyphs(reading: MrzResult) -> tuple[npt.NDArray[np.intp], ...]:
     """Per line, the positions no check digit covers (document code, states, sex, name) where ``reading``
     has a glyph, not a filler."""

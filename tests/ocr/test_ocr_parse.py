@@ -11,6 +11,7 @@ from ocr.mrz.parse import (
     decode,
     evaluate,
     holds_still,
+    rival_under,
     split_name,
     unambiguous_under,
     unchecked_glyphs,
@@ -326,3 +327,27 @@ def test_a_cccd_line_2_ends_in_fillers_and_a_network_unsure_of_one_still_witness
     other = (*other[:1], other[1] + check_digit(composite), CCCD[2])
     read = decode("TD1", onehot(other))
     assert read.valid and not read.cccd and read.lines == other
+
+
+def test_a_reading_has_a_rival_when_the_other_networks_sure_glyphs_pass_the_check_digits_too() -> None:
+    # personal number "ZE184226B": glyphs 3 apart weigh alike in both check digits over them, so "1"->"2"
+    # with "2"->"1" passes both (seen as "P...9" for "9...5" on a fresh synthetic set)
+    swapped = (TD3[0], TD3[1][:30] + "2" + TD3[1][31:33] + "1" + TD3[1][34:])
+    reading = decode("TD3", onehot(swapped))
+    assert reading.valid and reading.lines != TD3
+    # the other network surely read the true glyphs: its characters pass every check digit as well
+    assert rival_under(reading, onehot(TD3))
+    # the right reading has no rival under the same probabilities; under the misread ones it has: the check
+    # digits cannot tell which network is right, so neither reading stands
+    truth = decode("TD3", onehot(TD3))
+    assert not rival_under(truth, onehot(TD3)) and rival_under(truth, onehot(swapped))
+    # one glyph the other network reads differently is a misread the check digit catches, not a rival
+    single = onehot(TD3)
+    single[1][30] = glyph_row({"7": 0.99})
+    assert not rival_under(truth, single)
+    # a disagreement below RIVAL_BAR (0.5) is left to the check digits
+    unsure = onehot(TD3)
+    unsure[1][30] = glyph_row({"2": 0.4, "1": 0.35, "7": 0.25})
+    unsure[1][33] = glyph_row({"1": 0.4, "2": 0.35, "7": 0.25})
+    assert not rival_under(truth, unsure)
+
