@@ -310,7 +310,7 @@ def decode(fmt: str, probs: list[Probs], heights: list[Scores | None] | None = N
             return cccd
         generic = evaluate(fmt, lines, confs)
         # a Vietnamese card that is no valid generic TD1 either stays a CCCD reading the network was
-        # unsure of, so it can still witness (vote.py) a reading of the same card
+        # unsure of, so it can still witness (parse.confirms) another reading of the same card
         return generic if generic.valid else cccd
     return evaluate(fmt, lines, confs)
 
