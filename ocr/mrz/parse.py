@@ -461,9 +461,7 @@ def evaluate(fmt: str, lines: tuple[str, ...], confs: list[list[float]] | None =
         return MrzResult(layout.fmt, lines, False)
     if confs is None:
         confs = [[1.0] * n_chars for _ in lines]
-    checks: dict[str, bool] = {}
-    for name, (spans, digit) in layout.checks.items():
-        checks[name] = is_valid("".join(s.take(lines) for s in spans), digit.take(lines))
+    checks = _check_digits(layout, lines)
     fields = {name: span.take(lines) for name, span in layout.fields.items()}
     confidence = {name: _span_conf(confs, span) for name, span in layout.fields.items()}
     for name, (_, digit) in layout.checks.items():
@@ -479,7 +477,9 @@ def evaluate(fmt: str, lines: tuple[str, ...], confs: list[list[float]] | None =
     if cccd:
         checks["cccd_document_number"] = fields["document_number"] == fields["id_number"][3:]
         fields["can"] = fields["id_number"][-6:]
-    _long_document_number(layout.fmt, lines, fields, checks)
+    long_number = _long_document_number(layout.fmt, lines)
+    if long_number is not None:
+        fields["document_number"], _, fields["optional_data_1"] = long_number
     fields["surname"], fields["given_names"] = split_name(fields["name"])
     valid = structural and all(checks.values()) and sure
     return MrzResult(layout.fmt, lines, valid, fields, checks, confidence, cccd)
@@ -491,19 +491,27 @@ def _structure_ok(layout: Layout, lines: tuple[str, ...]) -> bool:
                for c, allowed in zip(line, alphabets, strict=True))
 
 
-def _long_document_number(fmt: str, lines: tuple[str, ...], fields: dict[str, str],
-                          checks: dict[str, bool]) -> None:
+def _check_digits(layout: Layout, lines: tuple[str, ...]) -> dict[str, bool]:
+    """Does each check digit of ``layout`` pass on ``lines`` (a long TD1 document number's included)?"""
+    checks = {name: is_valid("".join(s.take(lines) for s in spans), digit.take(lines))
+              for name, (spans, digit) in layout.checks.items()}
+    long_number = _long_document_number(layout.fmt, lines)
+    if long_number is not None:
+        number, digit, _ = long_number
+        checks["document_number"] = is_valid(number, digit)
+    return checks
+
+
+def _long_document_number(fmt: str, lines: tuple[str, ...]) -> tuple[str, str, str] | None:
     """ICAO 9303-5 §4.2.4: a TD1 document number longer than 9 characters continues in the optional data,
-    its check digit is the last character there, and position 15 holds ``<``."""
+    its check digit is the last character there, and position 15 holds ``<``. Returns the document number,
+    its check digit and the optional data after it, or None for a number of at most 9 characters."""
     if fmt != "TD1" or lines[0][14] != "<" or lines[0][5:14].endswith("<"):
-        return
+        return None
     rest = lines[0][15:30].split("<", 1)[0]
     if len(rest) < 2:
-        return
-    number = lines[0][5:14] + rest[:-1]
-    fields["document_number"] = number
-    fields["optional_data_1"] = lines[0][15 + len(rest) : 30]
-    checks["document_number"] = is_valid(number, rest[-1])
+        return None
+    return lines[0][5:14] + rest[:-1], rest[-1], lines[0][15 + len(rest) : 30]
 
 
 def clean(value: str) -> str:
@@ -589,9 +597,7 @@ def rival_under(reading: MrzResult, probs: Sequence[Probs]) -> bool:
             lines = [list(text) for text in reading.lines]
             for line, pos, char in chosen:
                 lines[line][pos] = char
-            joined = tuple("".join(text) for text in lines)
-            if all(is_valid("".join(s.take(joined) for s in spans), digit.take(joined))
-                   for spans, digit in layout.checks.values()):
+            if all(_check_digits(layout, tuple("".join(text) for text in lines)).values()):
                 return True
     return False
 

@@ -351,3 +351,25 @@ def test_a_reading_has_a_rival_when_the_other_networks_sure_glyphs_pass_the_chec
     unsure[1][33] = glyph_row({"1": 0.4, "2": 0.35, "7": 0.25})
     assert not rival_under(truth, unsure)
 
+
+
+def _td1_long_number(extension: str) -> tuple[str, str, str]:
+    """TD1 whose document number continues in the optional data (ICAO 9303-5 §4.2.4)."""
+    line1 = "I<UTOD23145890<" + extension + check_digit("D23145890" + extension)
+    line1 = line1.ljust(30, "<")
+    line2 = "7408122F1204159UTO<<<<<<<<<<<"
+    composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
+    return line1, line2 + check_digit(composite), TD1[2]
+
+
+def test_a_long_document_number_is_checked_and_its_rivals_are_too() -> None:
+    truth = _td1_long_number("123456")
+    read = evaluate("TD1", truth)
+    assert read.valid and read.fields["document_number"] == "D23145890123456"
+    assert read.fields["optional_data_1"] == "<" * 8
+    # "2"->"3" at 16 and "5"->"4" at 19: 3 apart, alike in the long number's check digit and the composite
+    assert truth[0][16] == "2" and truth[0][19] == "5"
+    swapped = (truth[0][:16] + "3" + truth[0][17:19] + "4" + truth[0][20:], *truth[1:])
+    misread = evaluate("TD1", swapped)
+    assert misread.valid and misread.lines != truth
+    assert rival_under(misread, onehot(truth)) and not rival_under(read, onehot(truth))
