@@ -20,6 +20,7 @@ from ocr.mrz.parse import (
     MrzResult,
     confirms,
     decode,
+    faint_overload,
     holds_still,
     rival_under,
     sure_of_unchecked,
@@ -59,6 +60,23 @@ SECOND_LOOK_BAR = 0.98
 #: 21), a motion-blurred name `H` read `M` by both networks (0.97–1.00) read `H` slid by 0.08–0.2. Over
 #: 8,000 frames it costs 6 exact reads (unsteady name letters `U`/`J`, `Z`/`I`, `M`/`N` …; 0.12: 17)
 STEADY_SHIFT = 0.08
+
+
+#: a glyph whose strongest ink is below this fraction of its line's median glyph's is faint: glare has washed
+#: it out, and what is left of its strokes may look like another character to both networks (parse.
+#: faint_overload). The misread pair of session 10 measured 0.40–0.45; correct reads with two such glyphs
+#: under one check digit alone: 1 in 1,964 frames at 0.5, 4 at 0.6
+FAINT_INK = 0.5
+
+
+def faint_glyphs(cells: list[F32], n_shifts: int) -> list[list[bool]]:
+    """Per line and position (cells as segment.cut gives them, ``n_shifts`` cuts per glyph, averaged): is the
+    glyph's peak ink below FAINT_INK of the line's median?"""
+    out = []
+    for line_cells in cells:
+        peaks = line_cells.reshape(n_shifts, len(line_cells) // n_shifts, -1).max(axis=2).mean(axis=0)
+        out.append((peaks < FAINT_INK * float(np.median(peaks))).tolist())
+    return out
 
 
 @dataclass(frozen=True)
@@ -314,6 +332,14 @@ class MrzReader:
         return _checked(reading, "steady", True)
 
     def _read(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
+        """The reading of one look's cells (_vouched); a valid one stands only if no check digit alone answers
+        for two glyphs glare has washed out (parse.faint_overload, ``checks["faint"]``)."""
+        reading = self._vouched(fmt, cells, heights, shifts)
+        if not reading.result.valid:
+            return reading
+        return _checked(reading, "faint", not faint_overload(reading.result, faint_glyphs(cells, len(shifts))))
+
+    def _vouched(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
         """The reading of one look's cells: valid only if the other network confirms it (parse.confirms).
         Where the reader's own reading fails, the second opinion's may stand in its place, confirmed the
         same way the other way round: check digits vouch for the characters they cover whichever network

@@ -106,6 +106,17 @@ class Layout:
                      if not any(self.covered[span.line][span.start : span.end]))
 
     @cached_property
+    def witnesses(self) -> tuple[tuple[int, ...], ...]:
+        """Per position: how many check digits answer for it (it lies in their spans, or is the digit)."""
+        n_lines, n_chars = FORMATS[self.fmt]
+        count = [[0] * n_chars for _ in range(n_lines)]
+        for spans, digit in self.checks.values():
+            for span in (*spans, digit):
+                for i in range(span.start, span.end):
+                    count[span.line][i] += 1
+        return tuple(tuple(line) for line in count)
+
+    @cached_property
     def check_weights(self) -> tuple[dict[tuple[int, int], int], ...]:
         """Per check digit: (line, position) → weight of that character in it (7-3-1)."""
         out = []
@@ -599,6 +610,25 @@ def rival_under(reading: MrzResult, probs: Sequence[Probs]) -> bool:
                 lines[line][pos] = char
             if all(_check_digits(layout, tuple("".join(text) for text in lines)).values()):
                 return True
+    return False
+
+
+def faint_overload(reading: MrzResult, faint: Sequence[Sequence[bool]]) -> bool:
+    """Does one check digit alone answer for two or more glyphs the frame shows ``faint`` (per line and
+    position: washed out by glare, see engine.FAINT_INK)? A check digit catches one misread glyph, but two
+    cancel one time in ten, and a glyph glare has washed out is the one both networks misread alike and
+    surely: its remaining strokes look like another character (seen, session 10: a TD1 optional-data `575`
+    in glare read `5T9` at 0.95–1.00 by both networks; only the composite check digit weighs those glyphs,
+    and the two misreads cancel in it). Glyphs a second check digit also answers for, and glyphs read as
+    fillers, do not count. (A long TD1 document number's own check digit is not counted as a second one: that
+    can only refuse more.)"""
+    layout = _layout_of(reading)
+    for spans, digit in layout.checks.values():
+        alone = sum(1 for span in (*spans, digit) for pos in range(span.start, span.end)
+                    if faint[span.line][pos] and layout.witnesses[span.line][pos] == 1
+                    and reading.lines[span.line][pos] != "<")
+        if alone >= 2:
+            return True
     return False
 
 

@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("PIL")
 from ocr.keys import keys_from_mrz
 from ocr.mrz import engine
+from ocr.mrz.checks import check_digit
 from ocr.mrz.classify import Classifier, load_model
 from ocr.mrz.engine import MrzReader
 from ocr.mrz.parse import CLASSES
@@ -263,3 +264,33 @@ def test_the_second_opinion_is_not_asked_when_nothing_it_reads_could_stand() -> 
     result = reader.read(frame)
     assert result is not None and result.valid and result.lines == _TD3
     assert counted.cells > 0
+
+
+def test_a_glyph_is_faint_when_its_peak_ink_is_well_below_its_lines() -> None:
+    cells = np.zeros((2 * 5, 20, 20), np.float32)  # two cuts of five glyphs
+    cells[:, 5:15, 8:12] = 1.0
+    cells[[1, 6], 5:15, 8:12] = 0.45  # glyph 1 washed out in both cuts
+    cells[3, 5:15, 8:12] = 0.3  # glyph 3 faint in one cut only: 0.65 averaged
+    faint = engine.faint_glyphs([cells], 2)
+    assert faint[0] == [False, True, False, False, False]
+
+
+def _td1_with_optional_data() -> tuple[str, str, str]:
+    line1 = "I<UTOD231458907AB12".ljust(30, "<")
+    line2 = "7408122F1204159UTO575".ljust(29, "<")
+    line2 += check_digit(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
+    return line1, line2, "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+
+
+def test_a_reading_whose_check_digit_alone_answers_for_faint_glyphs_does_not_stand(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _font_or_skip()
+    lines = _td1_with_optional_data()
+    frame = make_frame(np.random.default_rng(21), "td1", cap=24.0, mrz=("TD1", lines)).image
+    result = MrzReader().read(frame)
+    assert result is not None and result.valid and result.lines == lines and result.checks["faint"] is True
+    # every glyph counted faint: optional data only the composite weighs is then faint in more than one place
+    monkeypatch.setattr(engine, "FAINT_INK", 10.0)
+    result = MrzReader().read(frame)
+    assert result is None or not result.valid
+    assert result is None or result.checks.get("faint") is not True

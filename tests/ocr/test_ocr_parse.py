@@ -10,6 +10,7 @@ from ocr.mrz.parse import (
     confirms,
     decode,
     evaluate,
+    faint_overload,
     holds_still,
     rival_under,
     split_name,
@@ -373,3 +374,41 @@ def test_a_long_document_number_is_checked_and_its_rivals_are_too() -> None:
     misread = evaluate("TD1", swapped)
     assert misread.valid and misread.lines != truth
     assert rival_under(misread, onehot(truth)) and not rival_under(read, onehot(truth))
+
+
+def _td1_optional(optional_1: str, optional_2: str) -> tuple[str, str, str]:
+    """The TD1 specimen with optional data in both lines (glyphs only the composite check digit weighs)."""
+    line1 = (TD1[0][:15] + optional_1).ljust(30, "<")
+    line2 = (TD1[1][:18] + optional_2).ljust(29, "<")
+    composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
+    return line1, line2 + check_digit(composite), TD1[2]
+
+
+def _faint_at(lines: tuple[str, ...], *positions: tuple[int, int]) -> list[list[bool]]:
+    faint = [[False] * len(line) for line in lines]
+    for line, pos in positions:
+        faint[line][pos] = True
+    return faint
+
+
+def test_one_check_digit_alone_may_not_answer_for_two_faint_glyphs() -> None:
+    # "575" in glare read "5T9" by both networks (session 10): only the composite weighs optional data 2,
+    # and the two misreads cancel in it
+    lines = _td1_optional("AB12", "575")
+    reading = evaluate("TD1", lines)
+    assert reading.valid
+    assert faint_overload(reading, _faint_at(lines, (1, 19), (1, 20)))
+    # the composite check digit itself answers to the composite alone
+    assert faint_overload(reading, _faint_at(lines, (1, 18), (1, 29)))
+    # optional data 1 of a TD1 too (before a long document number's own check digit is known)
+    assert faint_overload(reading, _faint_at(lines, (0, 15), (1, 20)))
+    # one faint glyph: a misread there is one the check digit catches
+    assert not faint_overload(reading, _faint_at(lines, (1, 19)))
+    # the document number is weighed by its own check digit and by the composite: two cancelling misreads
+    # would have to cancel in both
+    assert not faint_overload(reading, _faint_at(lines, (0, 6), (0, 8)))
+    assert not faint_overload(reading, _faint_at(lines, (1, 0), (1, 2)))
+    # fillers in glare do not count
+    assert not faint_overload(reading, _faint_at(lines, (1, 19), (1, 25), (1, 26)))
+    # nor glyphs no check digit weighs (the name: other rules keep it)
+    assert not faint_overload(reading, _faint_at(lines, (1, 19), (2, 0), (2, 1)))
