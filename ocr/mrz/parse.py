@@ -568,12 +568,17 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
     layout = _layout_of(reading)
     if any(span.take(witness.lines) != span.take(reading.lines) for _, span in layout.unchecked_fields):
         return False
-    # where the check digits cannot tell the two readings apart (values 10, 20 or 30 apart: `G`/`Q`, `F`/`P`,
-    # `0`/`U` ...), a covered character must read alike too: a confident `Q`→`G` in a document number passes
-    # every check digit
-    return not any(x != y and covered and (char_value(x) - char_value(y)) % 10 == 0
-                   for a, b, cov in zip(witness.lines, reading.lines, layout.covered, strict=True)
-                   for x, y, covered in zip(a, b, cov, strict=True))
+    return not check_blind_disagreement(witness, reading)
+
+
+def check_blind_disagreement(witness: MrzResult, reading: MrzResult) -> bool:
+    """Do two readings of the same cells differ in a covered character where the check digits cannot tell
+    them apart (values 10, 20 or 30 apart: `G`/`Q`, `F`/`P`, `0`/`U` ...)? A confident `Q`→`G` in a document
+    number passes every check digit."""
+    layout = _layout_of(reading)
+    return any(x != y and covered and (char_value(x) - char_value(y)) % 10 == 0
+               for a, b, cov in zip(witness.lines, reading.lines, layout.covered, strict=True)
+               for x, y, covered in zip(a, b, cov, strict=True))
 
 
 #: a glyph a check digit covers that the other network reads as another character at least this surely

@@ -7,6 +7,7 @@ import numpy as np
 from ocr.mrz.checks import check_digit
 from ocr.mrz.parse import (
     CLASSES,
+    check_blind_disagreement,
     confirms,
     decode,
     evaluate,
@@ -412,3 +413,16 @@ def test_one_check_digit_alone_may_not_answer_for_two_faint_glyphs() -> None:
     assert not faint_overload(reading, _faint_at(lines, (1, 19), (1, 25), (1, 26)))
     # nor glyphs no check digit weighs (the name: other rules keep it)
     assert not faint_overload(reading, _faint_at(lines, (1, 19), (2, 0), (2, 1)))
+
+
+def test_readings_differ_check_blind_where_a_covered_character_swaps_for_one_10_20_or_30_apart() -> None:
+    truth = evaluate("TD3", TD3)
+    # "L" (21) read "B" (11) in the document number: every check digit over it still passes
+    blind = evaluate("TD3", (TD3[0], "B" + TD3[1][1:]))
+    assert blind.valid and check_blind_disagreement(blind, truth) and check_blind_disagreement(truth, blind)
+    # "L" read "M" (22): a difference the check digits see
+    seen = evaluate("TD3", (TD3[0], "M" + TD3[1][1:]))
+    assert not seen.valid and not check_blind_disagreement(seen, truth)
+    # names are not covered: other rules keep them
+    name = evaluate("TD3", (TD3[0][:5] + "O" + TD3[0][6:], TD3[1]))
+    assert not check_blind_disagreement(name, truth)
