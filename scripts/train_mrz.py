@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the MRZ character models shipped as ocr/mrz/model.npz and second_opinion.npz (small CNNs, ONNX bytes).
+"""Train the MRZ character models shipped in ocr/mrz/ (model, second_opinion, objector: small CNNs, ONNX bytes).
 
 Training cells come from the real pipeline: synthetic frames (OCR-B glyphs from Debian ``fonts-ocr-b``,
 rotation, perspective, blur, noise, JPEG, glare, guilloche) are located, rectified and segmented exactly as
@@ -12,8 +12,9 @@ Deterministic: fixed seeds everywhere, one torch thread (frames use seeds disjoi
     .venv/bin/python scripts/train_mrz.py [--frames 5000] [--epochs 6] [--workers 1] [--cache cells.npz]
                                           [--width 24] [--hidden 192] [--out ocr/mrz/model.npz]
 
-The defaults train the reader (model.npz). The second opinion (second_opinion.npz) is the smaller net:
-``--epochs 4 --width 16 --hidden 128 --out ocr/mrz/second_opinion.npz``.
+The shipped reader (model.npz, session 10): ``--frames 10000 --workers 2 --threads 2``. The second opinion
+(second_opinion.npz) is the reader of sessions 4–9 (the defaults, 5000 frames, an older pipeline's cells);
+the objector (objector.npz) the smaller net: ``--epochs 4 --width 16 --hidden 128`` (docs/ocr.md, Training).
 """
 
 from __future__ import annotations

@@ -12,12 +12,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ocr.image import Image, fit, to_gray
-from ocr.mrz.classify import MODEL_PATH, SECOND_OPINION_PATH, Classifier, load_model
+from ocr.mrz.classify import MODEL_PATH, OBJECTOR_PATH, SECOND_OPINION_PATH, Classifier, load_model
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import (
     FORMATS,
     MrzResult,
+    check_blind_disagreement,
     confirms,
     decode,
     faint_overload,
@@ -242,13 +243,18 @@ class MrzReader:
     ``model`` reads; ``second_opinion`` (None: no second opinion) must read every character no check digit
     covers the same way, surely (parse.confirms), before a reading counts as valid: two separately trained
     networks confidently misreading a name glyph the same way is rarer than one doing so (not impossible:
-    a glyph a background line has reshaped fools both; see SECOND_LOOK_BAR)."""
+    a glyph a background line has reshaped fools both; see SECOND_LOOK_BAR). ``objector`` (None without a
+    second opinion), a third, smaller network, only objects (_objects): the two larger networks were seen
+    to misread a covered pair alike where it read right."""
 
     def __init__(self, model_path: Path = MODEL_PATH,
-                 second_opinion_path: Path | None = SECOND_OPINION_PATH) -> None:
+                 second_opinion_path: Path | None = SECOND_OPINION_PATH,
+                 objector_path: Path | None = OBJECTOR_PATH) -> None:
         self.model: Classifier = load_model(model_path)
         self.second_opinion: Classifier | None = (
             load_model(second_opinion_path) if second_opinion_path is not None else None)
+        self.objector: Classifier | None = (
+            load_model(objector_path) if objector_path is not None and second_opinion_path is not None else None)
 
     def read_frame(self, image: Image, budget: float | None = None) -> Reading | None:
         """Best reading of ``image`` (valid if any candidate validates), or None if no MRZ was seen.
@@ -313,8 +319,10 @@ class MrzReader:
         return None
 
     def _steady(self, reading: Reading, grids: list[Grid], shifts: tuple[float, ...]) -> Reading:
-        """A valid ``reading`` stands only if the reader reads every field no check digit covers alike in
-        cells slid by STEADY_SHIFT either way (``checks["steady"]``)."""
+        """A valid ``reading`` stands only if each network reads every field no check digit covers alike in
+        cells slid by STEADY_SHIFT either way (``checks["steady"]``). Both networks: the session-10 reader
+        read a motion-blurred name `H` as `M` in slid cells too, where the earlier reader (now the second
+        opinion) read `H` (the seed-21 frame of STEADY_SHIFT)."""
         if not reading.result.valid or not STEADY_SHIFT:
             return reading
         centre = float(np.mean(shifts))
@@ -323,12 +331,15 @@ class MrzReader:
         slid = grid_cells(grids, (centre - STEADY_SHIFT, centre + STEADY_SHIFT), positions)
         if slid is None:
             return reading
-        probs = self.model.probs(np.concatenate(slid))
+        cells = np.concatenate(slid)
         sizes = [len(pos) for pos in positions]
-        per_line = [p.reshape(2, k, -1)
-                    for p, k in zip(np.split(probs, 2 * np.cumsum(sizes)[:-1]), sizes, strict=True)]
-        if not all(holds_still(reading.result, [p[side] for p in per_line]) for side in (0, 1)):
-            return _checked(reading, "steady", False)
+        networks = (self.model,) if self.second_opinion is None else (self.model, self.second_opinion)
+        for network in networks:
+            probs = network.probs(cells)
+            per_line = [p.reshape(2, k, -1)
+                        for p, k in zip(np.split(probs, 2 * np.cumsum(sizes)[:-1]), sizes, strict=True)]
+            if not all(holds_still(reading.result, [p[side] for p in per_line]) for side in (0, 1)):
+                return _checked(reading, "steady", False)
         return _checked(reading, "steady", True)
 
     def _read(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
@@ -355,12 +366,23 @@ class MrzReader:
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
         if reading.result.valid:
             return _checked(reading, "second_opinion", confirms(second.result, reading.result)
-                            and not rival_under(reading.result, second.probs))
+                            and not rival_under(reading.result, second.probs)
+                            and not self._objects(fmt, cells, heights, shifts, reading.result))
         if (second.result.valid and confirms(reading.result, second.result)
                 and unambiguous_under(second.result, reading.probs)
-                and not rival_under(second.result, reading.probs)):
+                and not rival_under(second.result, reading.probs)
+                and not self._objects(fmt, cells, heights, shifts, second.result)):
             return _checked(second, "second_opinion", True)
         return reading
+
+    def _objects(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
+                 result: MrzResult) -> bool:
+        """Does the third network read a covered glyph so that the check digits could not tell its reading
+        from ``result`` (a rival reading, or a check-blind twin)?"""
+        if self.objector is None:
+            return False
+        third = self._decode(self.objector, fmt, cells, heights, shifts)
+        return rival_under(result, third.probs) or check_blind_disagreement(third.result, result)
 
     @staticmethod
     def _decode(model: Classifier, fmt: str, per_line: list[F32], heights: list[F64], shifts: tuple[float, ...]

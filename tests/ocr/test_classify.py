@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ocr.errors import ModelError
-from ocr.mrz.classify import MODEL_PATH, SECOND_OPINION_PATH, DenseMlp, OnnxCnn, features, load_model
+from ocr.mrz.classify import MODEL_PATH, OBJECTOR_PATH, SECOND_OPINION_PATH, DenseMlp, OnnxCnn, features, load_model
 from ocr.mrz.parse import CLASSES
 from ocr.mrz.segment import CELL
 
@@ -32,12 +32,16 @@ def test_shipped_model_gives_probabilities() -> None:
 
 
 def test_shipped_models_are_cnns_and_small() -> None:
-    for path in (MODEL_PATH, SECOND_OPINION_PATH):
+    paths = (MODEL_PATH, SECOND_OPINION_PATH, OBJECTOR_PATH)
+    for path in paths:
         assert isinstance(load_model(path), OnnxCnn)
         assert path.stat().st_size < 2 * 2**20
-    # the second opinion is worth something only as a separately trained network
-    with np.load(MODEL_PATH) as reader, np.load(SECOND_OPINION_PATH) as second:
-        assert reader["onnx"].tobytes() != second["onnx"].tobytes()
+    # the second opinion and the objector are worth something only as separately trained networks
+    networks = set()
+    for path in paths:
+        with np.load(path) as model:
+            networks.add(model["onnx"].tobytes())
+    assert len(networks) == len(paths)
 
 
 def test_features_are_contrast_independent() -> None:
