@@ -65,7 +65,7 @@ STEADY_SHIFT = 0.08
 
 #: a glyph whose strongest ink is below this fraction of its line's median glyph's is faint: glare has washed
 #: it out, and what is left of its strokes may look like another character to both networks (parse.
-#: faint_overload). The misread pair of session 10 measured 0.40–0.45; correct reads with two such glyphs
+#: faint_overload). The session-9 retrain's misread pair measured 0.40–0.45; correct reads with two such glyphs
 #: under one check digit alone: 1 in 1,964 frames at 0.5, 4 at 0.6
 FAINT_INK = 0.5
 

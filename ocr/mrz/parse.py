@@ -622,11 +622,11 @@ def faint_overload(reading: MrzResult, faint: Sequence[Sequence[bool]]) -> bool:
     """Does one check digit alone answer for two or more glyphs the frame shows ``faint`` (per line and
     position: washed out by glare, see engine.FAINT_INK)? A check digit catches one misread glyph, but two
     cancel one time in ten, and a glyph glare has washed out is the one both networks misread alike and
-    surely: its remaining strokes look like another character (seen, session 10: a TD1 optional-data `575`
-    in glare read `5T9` at 0.95–1.00 by both networks; only the composite check digit weighs those glyphs,
-    and the two misreads cancel in it). Glyphs a second check digit also answers for, and glyphs read as
-    fillers, do not count. (A long TD1 document number's own check digit is not counted as a second one: that
-    can only refuse more.)"""
+    surely: its remaining strokes look like another character (seen with the session-9 retrained reader: a
+    TD1 optional-data `575` in glare read `5T9` at 0.95–1.00 by every network; only the composite check
+    digit weighs those glyphs, and the two misreads cancel in it). Glyphs a second check digit also answers
+    for, and glyphs read as fillers, do not count. (A long TD1 document number's own check digit is not
+    counted as a second one: that can only refuse more.)"""
     layout = _layout_of(reading)
     for spans, digit in layout.checks.values():
         alone = sum(1 for span in (*spans, digit) for pos in range(span.start, span.end)
