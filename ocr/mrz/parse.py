@@ -91,13 +91,7 @@ class Layout:
     @cached_property
     def covered(self) -> tuple[tuple[bool, ...], ...]:
         """Per position: is it inside some check-digit span (or a check digit itself)?"""
-        n_lines, n_chars = FORMATS[self.fmt]
-        cov = [[False] * n_chars for _ in range(n_lines)]
-        for spans, digit in self.checks.values():
-            for span in (*spans, digit):
-                for i in range(span.start, span.end):
-                    cov[span.line][i] = True
-        return tuple(tuple(line) for line in cov)
+        return tuple(tuple(count > 0 for count in line) for line in self.witnesses)
 
     @cached_property
     def unchecked_fields(self) -> tuple[tuple[str, Span], ...]:

@@ -354,7 +354,6 @@ def test_a_reading_has_a_rival_when_the_other_networks_sure_glyphs_pass_the_chec
     assert not rival_under(truth, unsure)
 
 
-
 def _td1_long_number(extension: str) -> tuple[str, str, str]:
     """TD1 whose document number continues in the optional data (ICAO 9303-5 §4.2.4)."""
     line1 = "I<UTOD23145890<" + extension + check_digit("D23145890" + extension)
@@ -393,7 +392,7 @@ def _faint_at(lines: tuple[str, ...], *positions: tuple[int, int]) -> list[list[
 
 
 def test_one_check_digit_alone_may_not_answer_for_two_faint_glyphs() -> None:
-    # "575" in glare read "5T9" by both networks (session 10): only the composite weighs optional data 2,
+    # "575" in glare read "5T9" by every network (the session-9 retrain): only the composite weighs optional data 2,
     # and the two misreads cancel in it
     lines = _td1_optional("AB12", "575")
     reading = evaluate("TD1", lines)
