@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 import pytest
 
-from ocr.mrz import engine
+from ocr.mrz import engine, parse
 from ocr.mrz.engine import MrzReader
 from ocr.mrz.locate import _bands, _ink_mask, _joined, find_candidates
 from ocr.synth import Sample
@@ -87,6 +88,21 @@ def test_a_name_letter_both_networks_misread_under_motion_blur_is_refused(
     unsteady = MrzReader().read(image)
     assert unsteady is not None and unsteady.valid and unsteady.lines != lines
     assert unsteady.lines[1] == lines[1]  # the key fields were right; the name was not
+
+
+def test_a_slid_cell_weakly_reading_another_letter_does_not_refuse_a_right_reading(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    # frame 239 of `make_ocr_set.py --seed 30` as the set stores it (JPEG, quality 95): right and valid,
+    # though a slid cell reads a name `O` as `Z` at 0.35-0.46 (parse.STEADY_RIVAL)
+    sample = set_frame(30, 239, "td3", "synthetic")
+    ok, stored = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    image = cv2.imdecode(stored, cv2.IMREAD_COLOR)
+    result = MrzReader().read(image)
+    assert result is not None and result.valid and result.lines == tuple(sample.lines)
+    monkeypatch.setattr(parse, "STEADY_RIVAL", 0.0)  # any other letter in a slid cell: refused
+    strict = MrzReader().read(image)
+    assert strict is not None and not strict.valid and not strict.checks["steady"]
 
 
 def test_a_band_drifting_across_rows_keeps_gathering_its_pieces() -> None:

@@ -311,6 +311,19 @@ def test_a_reading_holds_still_only_if_slid_cells_read_its_unchecked_glyphs_alik
     assert holds_still(cccd, _slid(CCCD, cccd))
 
 
+def test_a_slid_cell_turns_into_another_letter_only_if_it_reads_it_surely() -> None:
+    reading = evaluate("TD3", TD3, [[1.0] * 44, [1.0] * 44])
+    slid = _slid(TD3, reading)
+    name_n = TD3[0].index("ERIKSSON") + 7  # the final `N`, an unchecked name glyph
+    row = list(unchecked_glyphs(reading)[0]).index(name_n)
+    # the cell slid half off the glyph: most probability on a digit the name cannot hold, `M` the best
+    # letter but weak. The glyph has not turned into an `M`
+    slid[0][row] = glyph_row({"0": 0.55, "M": 0.3, "N": 0.15})
+    assert holds_still(reading, slid)
+    slid[0][row] = glyph_row({"0": 0.35, "M": 0.55, "N": 0.1})  # now it reads `M` more surely than STEADY_RIVAL
+    assert not holds_still(reading, slid)
+
+
 def test_a_cccd_line_2_ends_in_fillers_and_a_network_unsure_of_one_still_witnesses_the_rest() -> None:
     sure = decode("TD1", onehot(CCCD))
     assert sure.valid and sure.cccd
