@@ -640,7 +640,7 @@ def unchecked_glyphs(reading: MrzResult) -> tuple[npt.NDArray[np.intp], ...]:
 
 
 #: a slid cell has turned into another character (holds_still) only if it reads it at least this surely. The
-#: misread it is there for (the seed-21 name `M` for `H`) read `H` at 0.59–0.92 in slid cells; correct
+#: misread it is there for (the seed-21 name `M` for `H`) read `H` at 0.53–0.92 in slid cells; correct
 #: readings were refused for a slid cell reading another letter at 0.01–0.46, most of its probability on
 #: characters the field cannot hold. +3 exact reads over 8,400 frames, 0 false accepts (session 11)
 STEADY_RIVAL = 0.5
