@@ -17,6 +17,7 @@ from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import (
     FORMATS,
+    WITNESS_CODE_BAR,
     MrzResult,
     check_blind_disagreement,
     confirms,
@@ -359,9 +360,11 @@ class MrzReader:
         (parse.unambiguous_under): where the reader found its glyphs ambiguous, the second opinion, the
         smaller network, being surer of them does not settle it."""
         reading = self._decode(self.model, fmt, cells, heights, shifts)
-        if self.second_opinion is None or not (reading.result.valid or sure_of_unchecked(reading.result)):
-            # the reader's reading failed and could not vouch for the second opinion's either: garbage
-            # (a frame without an MRZ, a slipped grid) costs one network, not two
+        # as a witness (parse.confirms) the reader need read the code fields only more likely than not: a
+        # reading it is less sure of can neither stand nor vouch for the second opinion's. Garbage (a frame
+        # without an MRZ, a slipped grid) costs one network, not two
+        if self.second_opinion is None or not (
+                reading.result.valid or sure_of_unchecked(reading.result, code_bar=WITNESS_CODE_BAR)):
             return reading
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
         if reading.result.valid:

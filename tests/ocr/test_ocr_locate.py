@@ -105,6 +105,24 @@ def test_a_slid_cell_weakly_reading_another_letter_does_not_refuse_a_right_readi
     assert strict is not None and not strict.valid and not strict.checks["steady"]
 
 
+def test_the_reader_vouches_for_the_second_opinions_code_as_a_witness_does(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    # frame 134 of `make_ocr_set.py --seed 30` as the set stores it: the reader reads the TD3 document code
+    # `P` at 0.67 (`R` 0.33), too unsure for its own reading to stand, but as a witness it need read the code
+    # fields only more likely than not (parse.WITNESS_CODE_BAR); the second opinion reads it all, `P` at 0.996
+    sample = set_frame(30, 134, "td3", "synthetic")
+    ok, stored = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    image = cv2.imdecode(stored, cv2.IMREAD_COLOR)
+    result = MrzReader().read(image)
+    assert result is not None and result.valid and result.lines == tuple(sample.lines)
+    assert result.checks["second_opinion"]
+    # the gate as it was: the reader's reading had to reach the full bar before the second opinion was asked
+    monkeypatch.setattr(engine, "WITNESS_CODE_BAR", parse.MIN_CONFIDENCE_UNCHECKED)
+    gated = MrzReader().read(image)
+    assert gated is None or not gated.valid
+
+
 def test_a_band_drifting_across_rows_keeps_gathering_its_pieces() -> None:
     # a slightly slanted line in pieces: its centre drifts over several pixel rows as pieces join
     drifting = [(float(x), x + 20.0, 100.0 + 0.006 * x, 6.0) for x in range(0, 600, 22)]
