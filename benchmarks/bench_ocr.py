@@ -44,6 +44,7 @@ def run(directory: Path, reader: Reader, limit: int | None
     truth = json.loads((directory / "ground_truth.json").read_text())
     names = sorted(truth)[:limit] if limit else sorted(truth)
     exact = found = false_accept = valid = 0
+    legible = legible_exact = 0  # frames where glare erased no MRZ glyph (ground truth "glyphs_erased": 0)
     good = total = 0
     times: list[float] = []
     cpu: list[float] = []  # CPU time: less distorted than wall time on a busy machine
@@ -60,6 +61,9 @@ def run(directory: Path, reader: Reader, limit: int | None
         total += t
         found += bool(lines)
         valid += ok
+        if not truth[name].get("glyphs_erased", 0):
+            legible += 1
+            legible_exact += ok and lines == want
         if ok and lines == want:
             exact += 1
         elif ok:
@@ -70,6 +74,8 @@ def run(directory: Path, reader: Reader, limit: int | None
     return {
         "images": n,
         "exact_document_rate": exact / n if n else 0.0,
+        "legible_images": legible,
+        "exact_rate_legible": legible_exact / legible if legible else 0.0,
         "valid_rate": valid / n if n else 0.0,
         "found_rate": found / n if n else 0.0,
         "character_accuracy": good / total if total else 0.0,

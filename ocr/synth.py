@@ -162,16 +162,31 @@ def _distractor_text(rng: np.random.Generator, card: npt.NDArray[np.float32], to
     card[:] = np.asarray(img, dtype=np.float32)
 
 
+#: a glyph whose ink stands less than this many grey levels from the paper around it is erased: the frame's
+#: noise alone (σ 1–9) is as strong, and blur and JPEG have smeared what was left
+ERASED_CONTRAST = 8.0
+
+
 @dataclass(frozen=True)
 class Sample:
     fmt: str
     lines: tuple[str, ...]
     image: npt.NDArray[np.uint8]  # BGR frame
+    #: MRZ glyphs glare has erased (ink < ERASED_CONTRAST grey levels from the paper around it): no reader can
+    #: read such a frame as printed, whatever it does
+    glyphs_erased: int = 0
 
 
 def make_card(rng: np.random.Generator, lines: tuple[str, ...], fmt: str, cap: float
               ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """A card image (float BGR) with the MRZ printed at the bottom, and its 4 corners."""
+    card, corners, _ = _make_card(rng, lines, fmt, cap)
+    return card, corners
+
+
+def _make_card(rng: np.random.Generator, lines: tuple[str, ...], fmt: str, cap: float
+               ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """make_card, and the MRZ's ink coverage (0…1) in card coordinates."""
     n = len(lines[0])
     ppm = cap / rng.uniform(2.2, 2.5)  # pixels per mm: OCR-B MRZ characters are about 2.4 mm tall
     card_w_mm, card_h_mm = (85.6, 54.0) if fmt == "TD1" else (125.0, 88.0)
@@ -191,8 +206,10 @@ def make_card(rng: np.random.Generator, lines: tuple[str, ...], fmt: str, cap: f
     region = card[y0 : y0 + mh, x0 : x0 + mw]
     m = mask[:mh, :mw, None]
     card[y0 : y0 + mh, x0 : x0 + mw] = region * (1 - m) + ink * m
+    coverage = np.zeros((h, w), np.float32)
+    coverage[y0 : y0 + mh, x0 : x0 + mw] = m[..., 0]
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-    return card, corners
+    return card, corners, coverage
 
 
 def make_frame(rng: np.random.Generator, kind: str, *, size: tuple[int, int] = (1280, 960),
@@ -210,7 +227,7 @@ def make_frame(rng: np.random.Generator, kind: str, *, size: tuple[int, int] = (
         w_mm, h_mm = (85.6, 54.0) if fmt == "TD1" else (125.0, 88.0)
         fit_ppm = min(fw / (w_mm * 0.94 + h_mm * 0.34), fh / (w_mm * 0.34 + h_mm * 0.94)) * 0.95
         cap = float(rng.uniform(12, max(12.5, min(30.0, fit_ppm * 2.3))))
-    card, corners = make_card(rng, lines, fmt, cap)
+    card, corners, coverage = _make_card(rng, lines, fmt, cap)
     photo = style == "photo"
     # background
     bg = np.empty((fh, fw, 3), np.float32)
@@ -236,6 +253,7 @@ def make_frame(rng: np.random.Generator, kind: str, *, size: tuple[int, int] = (
     warped = cv2.warpPerspective(card, h_mat, (fw, fh), flags=cv2.INTER_AREA if cap > 18 else cv2.INTER_LINEAR)
     alpha = cv2.warpPerspective(np.ones((ch, cw), np.float32), h_mat, (fw, fh))[..., None]
     frame = bg * (1 - alpha) + warped * alpha
+    mrz_ink = cv2.warpPerspective(coverage, h_mat, (fw, fh))
     # lighting: gradient, glare (partial), vignetting
     yy, xx = np.mgrid[0:fh, 0:fw].astype(np.float32)
     gx, gy = rng.uniform(-1, 1, 2)
@@ -270,4 +288,27 @@ def make_frame(rng: np.random.Generator, kind: str, *, size: tuple[int, int] = (
     decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
     if decoded is not None:
         img = decoded
-    return Sample(fmt, lines, img)
+    return Sample(fmt, lines, img, erased_glyphs(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), mrz_ink))
+
+
+def erased_glyphs(gray: Gray, mrz_ink: Gray) -> int:
+    """How many MRZ glyphs (connected pieces of ink, ``mrz_ink`` > 0.5 in frame coordinates) stand less than
+    ERASED_CONTRAST grey levels darker than the paper around them (within two pixels, outside any ink)."""
+    core = (mrz_ink > 0.5).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(core)
+    near_ink = cv2.dilate((mrz_ink > 0.1).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    erased = 0
+    for label in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if area < 4:
+            continue
+        x0, y0 = max(0, x - 5), max(0, y - 5)
+        x1, y1 = min(gray.shape[1], x + w + 5), min(gray.shape[0], y + h + 5)
+        glyph = (labels[y0:y1, x0:x1] == label).astype(np.uint8)
+        ring = cv2.dilate(glyph, np.ones((5, 5), np.uint8), iterations=2).astype(bool) & ~near_ink[y0:y1, x0:x1]
+        if ring.sum() < 4:
+            continue
+        patch = gray[y0:y1, x0:x1].astype(np.float32)
+        if float(np.median(patch[ring]) - np.median(patch[glyph.astype(bool)])) < ERASED_CONTRAST:
+            erased += 1
+    return erased

@@ -40,7 +40,8 @@ def generate(out: Path, count: int, seed: int = 1, style: str = "synthetic") -> 
         sample = make_frame(rng, kind, style=st)
         name = f"{i:05d}.jpg"
         cv2.imwrite(str(out / name), sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-        truth[name] = {"format": sample.fmt, "kind": kind, "style": st, "lines": list(sample.lines)}
+        truth[name] = {"format": sample.fmt, "kind": kind, "style": st, "lines": list(sample.lines),
+                       "glyphs_erased": sample.glyphs_erased}
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=1))
     return truth
 

@@ -57,6 +57,7 @@ def test_generator_writes_documented_ground_truth(generated: Path) -> None:
     assert {t["format"] for t in truth.values()} == {"TD1", "TD3"}
     img = cv2.imread(str(generated / "00000.jpg"))
     assert img is not None and img.shape == (960, 1280, 3)
+    assert all(isinstance(t["glyphs_erased"], int) and t["glyphs_erased"] >= 0 for t in truth.values())
 
 
 def test_accuracy_floor_and_no_false_accepts(generated: Path) -> None:
