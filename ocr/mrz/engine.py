@@ -26,6 +26,7 @@ from ocr.mrz.parse import (
     holds_still,
     rival_under,
     sure_of_unchecked,
+    surely_mended,
     unambiguous_under,
     unchecked_glyphs,
 )
@@ -355,7 +356,9 @@ class MrzReader:
         """The reading of one look's cells: valid only if the other network confirms it (parse.confirms).
         Where the reader's own reading fails, the second opinion's may stand in its place, confirmed the
         same way the other way round: check digits vouch for the characters they cover whichever network
-        read them, and the reader must have read every field they do not cover alike and surely. Nor may
+        read them — except against check-blind twins, so a glyph the reader reads otherwise must be read
+        surely where its field allows one (parse.surely_mended) — and the reader must have read every field
+        they do not cover alike and surely. Nor may
         the reader's probabilities see another reading the check digits would pass as well
         (parse.unambiguous_under): where the reader found its glyphs ambiguous, the second opinion, the
         smaller network, being surer of them does not settle it."""
@@ -372,6 +375,7 @@ class MrzReader:
                             and not rival_under(reading.result, second.probs)
                             and not self._objects(fmt, cells, heights, shifts, reading.result))
         if (second.result.valid and confirms(reading.result, second.result)
+                and surely_mended(reading.result, second.result, second.probs)
                 and unambiguous_under(second.result, reading.probs)
                 and not rival_under(second.result, reading.probs)
                 and not self._objects(fmt, cells, heights, shifts, second.result)):

@@ -575,6 +575,29 @@ def check_blind_disagreement(witness: MrzResult, reading: MrzResult) -> bool:
                for x, y, covered in zip(a, b, cov, strict=True))
 
 
+#: where the second opinion's reading stands in for the reader's (engine.MrzReader._vouched), a glyph the reader
+#: reads otherwise and whose field also allows a check-blind twin of the second opinion's character must be read
+#: this surely by the second opinion (as sure as the ambiguity guard asks: the twin passes every check digit)
+MEND_BAR = AMBIGUOUS_MIN
+
+
+def surely_mended(reader: MrzResult, reading: MrzResult, probs: Sequence[Probs]) -> bool:
+    """Does ``reading`` (another network's, ``probs`` its class probabilities, standing in for ``reader``'s
+    failed reading of the same cells) read at least MEND_BAR surely every glyph ``reader`` reads otherwise
+    where the field allows a check-blind twin of its character? The check digits refute the reader's glyph,
+    but they cannot tell the other network's from its twins (values 10, 20 or 30 apart), so that network alone
+    vouches for it against them. Seen (session 12, fresh seed 38): a TD1 optional-data filler `<` read `K` by
+    the second opinion (0.89) and `4`/`L` by the reader; `K` and `<` weigh alike in the composite."""
+    layout = _layout_of(reading)
+    for li, (mine, theirs, row_probs) in enumerate(zip(reader.lines, reading.lines, probs, strict=True)):
+        for j, (x, y) in enumerate(zip(mine, theirs, strict=True)):
+            if x == y or float(row_probs[j].max()) >= MEND_BAR:
+                continue
+            if any(c != y and (char_value(c) - char_value(y)) % 10 == 0 for c in layout.alphabets[li][j]):
+                return False
+    return True
+
+
 #: a glyph a check digit covers that the other network reads as another character at least this surely
 RIVAL_BAR = 0.5
 #: more sure disagreements than this on covered glyphs: the two networks do not read the same MRZ

@@ -123,6 +123,22 @@ def test_the_reader_vouches_for_the_second_opinions_code_as_a_witness_does(
     assert gated is None or not gated.valid
 
 
+def test_the_second_opinion_does_not_mend_a_filler_into_its_check_blind_twin(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    # frame 118 of the fresh `make_ocr_set.py --seed 38` as the set stores it: a TD1 optional-data filler `<`
+    # read `4`/`L` by the reader and `K` (0.89) by the second opinion; `K` weighs as `<` in the composite, so
+    # the second opinion's reading passed every check and stood in (parse.surely_mended)
+    sample = set_frame(38, 118, "td1", "synthetic")
+    ok, stored = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    image = cv2.imdecode(stored, cv2.IMREAD_COLOR)
+    result = MrzReader().read(image)
+    assert result is None or not result.valid or result.lines == tuple(sample.lines)
+    monkeypatch.setattr(parse, "MEND_BAR", 0.0)  # any mend the check digits pass
+    lax = MrzReader().read(image)
+    assert lax is not None and lax.valid and lax.lines != tuple(sample.lines)
+
+
 def test_a_band_drifting_across_rows_keeps_gathering_its_pieces() -> None:
     # a slightly slanted line in pieces: its centre drifts over several pixel rows as pieces join
     drifting = [(float(x), x + 20.0, 100.0 + 0.006 * x, 6.0) for x in range(0, 600, 22)]

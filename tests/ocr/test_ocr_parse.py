@@ -15,6 +15,7 @@ from ocr.mrz.parse import (
     holds_still,
     rival_under,
     split_name,
+    surely_mended,
     unambiguous_under,
     unchecked_glyphs,
 )
@@ -438,3 +439,33 @@ def test_readings_differ_check_blind_where_a_covered_character_swaps_for_one_10_
     # names are not covered: other rules keep them
     name = evaluate("TD3", (TD3[0][:5] + "O" + TD3[0][6:], TD3[1]))
     assert not check_blind_disagreement(name, truth)
+
+
+def test_a_glyph_mended_to_a_character_with_a_check_blind_twin_must_be_read_surely() -> None:
+    # the reader reads a TD1 optional-data filler `<` as `4` (the composite refutes it); the second opinion reads
+    # `K` there, which weighs as `<` does in the composite: its reading passes every check (session 12, seed 38)
+    reader_probs = onehot(TD1)
+    reader_probs[0][28] = glyph_row({"4": 0.72, "L": 0.25})
+    reader = decode("TD1", reader_probs)
+    assert not reader.valid and reader.lines[0][28] == "4"
+    second_probs = onehot(TD1)
+    second_probs[0][28] = glyph_row({"K": 0.89, "4": 0.05})
+    second = decode("TD1", second_probs)
+    assert second.valid and second.lines[0][28] == "K"
+    assert not surely_mended(reader, second, second_probs)
+    second_probs[0][28] = glyph_row({"K": 0.97, "4": 0.02})
+    assert surely_mended(reader, decode("TD1", second_probs), second_probs)
+
+
+def test_a_mended_digit_where_no_letter_is_allowed_needs_no_extra_sureness() -> None:
+    # a birth-date digit: no character its field allows is check-blind to it, so the check digit that refutes
+    # the reader's `9` vouches for the second opinion's `4` against every alternative
+    pos = TD1[1].index("7408122") + 1  # the `4`
+    reader_probs = onehot(TD1)
+    reader_probs[1][pos] = glyph_row({"9": 0.8, "4": 0.15})
+    reader = decode("TD1", reader_probs)
+    second_probs = onehot(TD1)
+    second_probs[1][pos] = glyph_row({"4": 0.7, "9": 0.25})
+    second = decode("TD1", second_probs)
+    assert not reader.valid and second.valid and second.lines == TD1
+    assert surely_mended(reader, second, second_probs)
