@@ -47,18 +47,17 @@ def add_parser(subparsers: Any) -> None:
     fhir.set_defaults(handler=run_fhir)
 
 
-def _wait_for_signal() -> None:
+def _ready_until_signal(**fields: object) -> None:
+    """Print the ready line, then serve until SIGTERM or Ctrl-C. The handler is installed *before* the line:
+    a caller that reads it and stops the emulator at once must not kill it mid-start (exit -15, not 0)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(json.dumps({"event": "ready", **fields}, ensure_ascii=False), flush=True)
     try:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
-
-
-def _ready(**fields: object) -> None:
-    print(json.dumps({"event": "ready", **fields}, ensure_ascii=False), flush=True)
 
 
 def run_bhyt(args: argparse.Namespace) -> int:
@@ -88,9 +87,8 @@ def run_bhyt(args: argparse.Namespace) -> int:
         print(f"error [bind]: cannot listen on {args.host}:{args.port} ({exc.strerror})", file=sys.stderr)
         return 3
     creds = emulator.credentials()
-    _ready(url=emulator.url, username=creds.username, password=creds.password,
-           officer_id=creds.officer_id_number, officer_name=creds.officer_name)
-    _wait_for_signal()
+    _ready_until_signal(url=emulator.url, username=creds.username, password=creds.password,
+                        officer_id=creds.officer_id_number, officer_name=creds.officer_name)
     emulator.stop()
     return 0
 
@@ -117,7 +115,6 @@ def run_fhir(args: argparse.Namespace) -> int:
         start = min(now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1),
                     now.replace(hour=23, minute=30, second=0, microsecond=0))  # stays "today"
         seeded = {"patient": patient_id, "appointment": server.seed_appointment(patient_id, start)}
-    _ready(url=server.url, seeded=seeded)
-    _wait_for_signal()
+    _ready_until_signal(url=server.url, seeded=seeded)
     server.close()
     return 0

@@ -62,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 3
     slot = args.port - 35963
+    stop = threading.Event()
+    # before the ready line: a caller that stops us as soon as it reads it must get a clean exit
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(json.dumps({"event": "ready", "reader": f"Virtual PCD 00 {slot:02d}", "port": args.port,
                       "can": can, "mrz": mrz}, ensure_ascii=False), flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(0.2):
             if bridge.removed.is_set() and card.gone:
