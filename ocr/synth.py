@@ -172,8 +172,8 @@ class Sample:
     fmt: str
     lines: tuple[str, ...]
     image: npt.NDArray[np.uint8]  # BGR frame
-    #: MRZ glyphs glare has erased (ink < ERASED_CONTRAST grey levels from the paper around it): no reader can
-    #: read such a frame as printed, whatever it does
+    #: MRZ glyphs glare has erased (ink < ERASED_CONTRAST grey levels from the paper around it): what is left
+    #: of them is below the noise (the shipped reader misses 11 of the 15 such frames in 4,200 synthetic ones)
     glyphs_erased: int = 0
 
 
@@ -293,7 +293,7 @@ def make_frame(rng: np.random.Generator, kind: str, *, size: tuple[int, int] = (
 
 def erased_glyphs(gray: Gray, mrz_ink: Gray) -> int:
     """How many MRZ glyphs (connected pieces of ink, ``mrz_ink`` > 0.5 in frame coordinates) stand less than
-    ERASED_CONTRAST grey levels darker than the paper around them (within two pixels, outside any ink)."""
+    ERASED_CONTRAST grey levels darker than the paper around them (within four pixels, outside any ink)."""
     core = (mrz_ink > 0.5).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(core)
     near_ink = cv2.dilate((mrz_ink > 0.1).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)

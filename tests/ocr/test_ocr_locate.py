@@ -90,14 +90,20 @@ def test_a_name_letter_both_networks_misread_under_motion_blur_is_refused(
     assert unsteady.lines[1] == lines[1]  # the key fields were right; the name was not
 
 
+def _as_stored(sample: Sample) -> np.ndarray:
+    """The frame as `make_ocr_set.py` stores it (JPEG, quality 95), decoded."""
+    ok, stored = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    image: np.ndarray = cv2.imdecode(stored, cv2.IMREAD_COLOR)
+    return image
+
+
 def test_a_slid_cell_weakly_reading_another_letter_does_not_refuse_a_right_reading(
         set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     # frame 239 of `make_ocr_set.py --seed 30` as the set stores it (JPEG, quality 95): right and valid,
     # though a slid cell reads a name `O` as `Z` at 0.35-0.46 (parse.STEADY_RIVAL)
     sample = set_frame(30, 239, "td3", "synthetic")
-    ok, stored = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    assert ok
-    image = cv2.imdecode(stored, cv2.IMREAD_COLOR)
+    image = _as_stored(sample)
     result = MrzReader().read(image)
     assert result is not None and result.valid and result.lines == tuple(sample.lines)
     monkeypatch.setattr(parse, "STEADY_RIVAL", 0.0)  # any other letter in a slid cell: refused
@@ -111,9 +117,7 @@ def test_the_reader_vouches_for_the_second_opinions_code_as_a_witness_does(
     # `P` at 0.67 (`R` 0.33), too unsure for its own reading to stand, but as a witness it need read the code
     # fields only more likely than not (parse.WITNESS_CODE_BAR); the second opinion reads it all, `P` at 0.996
     sample = set_frame(30, 134, "td3", "synthetic")
-    ok, stored = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    assert ok
-    image = cv2.imdecode(stored, cv2.IMREAD_COLOR)
+    image = _as_stored(sample)
     result = MrzReader().read(image)
     assert result is not None and result.valid and result.lines == tuple(sample.lines)
     assert result.checks["second_opinion"]
@@ -129,9 +133,7 @@ def test_the_second_opinion_does_not_mend_a_filler_into_its_check_blind_twin(
     # read `4`/`L` by the reader and `K` (0.89) by the second opinion; `K` weighs as `<` in the composite, so
     # the second opinion's reading passed every check and stood in (parse.surely_mended)
     sample = set_frame(38, 118, "td1", "synthetic")
-    ok, stored = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    assert ok
-    image = cv2.imdecode(stored, cv2.IMREAD_COLOR)
+    image = _as_stored(sample)
     result = MrzReader().read(image)
     assert result is None or not result.valid or result.lines == tuple(sample.lines)
     monkeypatch.setattr(parse, "MEND_BAR", 0.0)  # any mend the check digits pass
