@@ -20,6 +20,7 @@ from ocr.mrz.parse import (
     WITNESS_CODE_BAR,
     MrzResult,
     check_blind_disagreement,
+    check_digits_passed,
     confirms,
     decode,
     faint_overload,
@@ -234,6 +235,19 @@ def _checked(reading: Reading, check: str, passed: bool) -> Reading:
     return Reading(replace(reading.result, valid=reading.result.valid and passed, checks=checks), reading.probs)
 
 
+def _passed(reading: Reading) -> int:
+    return check_digits_passed(reading.result)[0]
+
+
+def _reads_better(turned: Reading, upright: Reading | None) -> bool:
+    """Does the glance at the frame turned by 180° look like the card's right way up? Its reading must pass all
+    its check digits but one and more than the upright glance's: a candidate read the wrong way up, or one
+    that is no MRZ, passes about one in ten by chance (and upside-down OCR-B, with its symmetric `0`, `8`
+    and fillers, two or three of four), so a bare majority turned good upright frames over."""
+    passed, total = check_digits_passed(turned.result)
+    return passed >= total - 1 and (upright is None or passed > _passed(upright))
+
+
 def _score(reading: Reading) -> float:
     """How surely the glyphs were read: the mean over lines of the mean top class probability."""
     return float(np.mean([p.max(axis=1).mean() for p in reading.probs]))
@@ -266,6 +280,32 @@ class MrzReader:
         passes one so that a frame the engine cannot read (a card moving into view) does not hold up the next."""
         deadline = None if budget is None else time.perf_counter() + budget
         gray = to_gray(fit(image))
+        # a glance (the first candidate only) decides which way up the card is before the full read
+        found: dict[tuple[bool, bool], list[Candidate]] = {}  # the glance's search, reused by the full read
+        glance = self._read_gray(gray, deadline, found, glance=True)
+        if glance is not None and glance.result.valid:
+            return glance
+        turned = cv2.rotate(gray, cv2.ROTATE_180)
+        turned_found: dict[tuple[bool, bool], list[Candidate]] = {}
+        turned_glance = self._read_gray(turned, deadline, turned_found, glance=True) if glance is not None else None
+        if turned_glance is not None and turned_glance.result.valid:
+            return turned_glance
+        if turned_glance is not None and _reads_better(turned_glance, glance):
+            gray, turned, found, turned_found = turned, gray, turned_found, found
+        reading = self._read_gray(gray, deadline, found)
+        if (reading is not None and reading.result.valid) or (reading is None and glance is None):
+            return reading
+        # the glance may have looked at the wrong candidate either way up: the other way up, fully
+        other = self._read_gray(turned, deadline, turned_found)
+        if other is not None and (other.result.valid or reading is None or _passed(other) > _passed(reading)):
+            return other
+        return reading
+
+    def _read_gray(self, gray: Image, deadline: float | None, found: dict[tuple[bool, bool], list[Candidate]],
+                   glance: bool = False) -> Reading | None:
+        """read_frame on a grayscale frame as it stands (the first search and its first candidate always run);
+        ``found``: candidates already searched for in ``gray``, by search (filled in); ``glance``: the first
+        candidate only, no second look."""
         best: Reading | None = None
         best_score = -1.0
         searched = looked = False  # the first search and its first candidate run whatever the budget
@@ -275,7 +315,9 @@ class MrzReader:
                 if searched and _past(deadline):
                     break
                 searched = True
-                for cand in find_candidates(gray, reduce, hairlines)[:MAX_CANDIDATES]:
+                if (reduce, hairlines) not in found:
+                    found[reduce, hairlines] = find_candidates(gray, reduce, hairlines)[:MAX_CANDIDATES]
+                for cand in found[reduce, hairlines]:
                     if looked and _past(deadline):
                         break
                     looked = True
@@ -295,6 +337,8 @@ class MrzReader:
                             failed.append((score, fmt, grids, heights, reading.result))
                             if score > best_score:
                                 best, best_score = reading, score
+                    if glance:
+                        return best if best is not None and best_score >= 0.6 else None
             if _past(deadline):
                 break
             mended = self._second_look(failed)

@@ -539,6 +539,12 @@ CODE_FIELDS = frozenset({"document_code", "issuing_state", "nationality"})
 WITNESS_CODE_BAR = 0.5
 
 
+def check_digits_passed(result: MrzResult) -> tuple[int, int]:
+    """How many of the check digits of ``result``'s layout pass, and how many there are."""
+    names = _layout_of(result).checks
+    return sum(bool(result.checks.get(name)) for name in names), len(names)
+
+
 def sure_of_unchecked(result: MrzResult, bar: float = MIN_CONFIDENCE_UNCHECKED,
                       code_bar: float | None = None) -> bool:
     """Did ``result`` read every field no check digit covers at least ``bar`` surely (the code fields at

@@ -92,6 +92,58 @@ def test_cccd_keys_from_a_frame() -> None:
         "090000001", "900101", ("300101",), "000001")
 
 
+def test_a_card_held_upside_down_reads_as_upright() -> None:
+    _font_or_skip()
+    rng = np.random.default_rng(5)
+    lines = ("IDVNM0900000018001090000001<<9", "9001011M3001019VNM<<<<<<<<<<<6", "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
+    sample = make_frame(rng, "cccd", cap=22.0, mrz=("TD1", lines))
+    reader = MrzReader()
+    turned = reader.read(cv2.rotate(sample.image, cv2.ROTATE_180))
+    assert turned is not None and turned.valid and turned.lines == lines
+    # the glance that finds the card upside down must not cost an upright card its reading
+    upright = reader.read(sample.image)
+    assert upright is not None and upright.valid and upright.lines == lines
+
+
+def test_an_inconclusive_glance_still_leaves_the_card_read_the_other_way_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The glance may look at a wrong candidate either way up; then both ways are read in full."""
+    _font_or_skip()
+    rng = np.random.default_rng(5)
+    lines = ("IDVNM0900000018001090000001<<9", "9001011M3001019VNM<<<<<<<<<<<6", "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
+    sample = make_frame(rng, "cccd", cap=22.0, mrz=("TD1", lines))
+    full_reads: list[bool] = []
+
+    class InconclusiveGlances(MrzReader):
+        def _read_gray(self, gray, deadline, found, glance=False):  # type: ignore[no-untyped-def]
+            reading = super()._read_gray(gray, deadline, found, glance)
+            if not glance:
+                full_reads.append(reading is not None and reading.result.valid)
+                return reading
+            return None if reading is None else engine._checked(reading, "glance", False)
+
+    monkeypatch.setattr(engine, "_reads_better", lambda turned, upright: False)
+    result = InconclusiveGlances().read(cv2.rotate(sample.image, cv2.ROTATE_180))
+    assert full_reads == [False, True]  # upright first (the glances did not say), then turned
+    assert result is not None and result.valid and result.lines == lines
+
+
+def test_upside_down_frames_read_as_well_as_upright_ones_and_never_wrongly(generated: Path) -> None:
+    truth = json.loads((generated / "ground_truth.json").read_text())
+    reader = MrzReader()
+    exact = false_accepts = 0
+    for name, entry in truth.items():
+        image = cv2.imread(str(generated / name))
+        assert image is not None
+        result = reader.read(cv2.rotate(image, cv2.ROTATE_180))
+        if result is not None and result.valid:
+            if list(result.lines) == entry["lines"]:
+                exact += 1
+            else:
+                false_accepts += 1
+    assert false_accepts == 0
+    assert exact / len(truth) >= 0.85, f"exact {exact}/{len(truth)}"
+
+
 def test_blank_and_text_only_frames_give_nothing() -> None:
     reader = MrzReader()
     assert reader.read(np.full((960, 1280, 3), 127, np.uint8)) is None
