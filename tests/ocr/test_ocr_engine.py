@@ -60,31 +60,43 @@ def test_generator_writes_documented_ground_truth(generated: Path) -> None:
     assert all(isinstance(t["glyphs_erased"], int) and t["glyphs_erased"] >= 0 for t in truth.values())
 
 
-def test_accuracy_floor_and_no_false_accepts(generated: Path) -> None:
+def _tally(generated: Path, upside_down: bool = False) -> tuple[int, int, int]:
+    """Exact reads, false accepts and frames of the generated set (each frame turned by 180° if asked)."""
     truth = json.loads((generated / "ground_truth.json").read_text())
     reader = MrzReader()
     exact = false_accepts = 0
     for name, entry in truth.items():
         image = cv2.imread(str(generated / name))
         assert image is not None
-        result = reader.read(image)
+        result = reader.read(cv2.rotate(image, cv2.ROTATE_180) if upside_down else image)
         if result is not None and result.valid:
             if list(result.lines) == entry["lines"]:
                 exact += 1
             else:
                 false_accepts += 1
+    return exact, false_accepts, len(truth)
+
+
+def test_accuracy_floor_and_no_false_accepts(generated: Path) -> None:
+    exact, false_accepts, frames = _tally(generated)
     assert false_accepts == 0
     # single frames, half of them in the harsher "photo" style; measured 35/40 with the shipped model
     # (the 99.5 % target is not met yet: see docs/ocr.md). Voting over frames is tested separately.
-    assert exact / len(truth) >= 0.85, f"exact {exact}/{len(truth)}"
+    assert exact / frames >= 0.85, f"exact {exact}/{frames}"
+
+
+CCCD_LINES = ("IDVNM0900000018001090000001<<9", "9001011M3001019VNM<<<<<<<<<<<6", "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
+
+
+def _cccd_frame() -> npt.NDArray[np.uint8]:
+    _font_or_skip()
+    image: npt.NDArray[np.uint8] = make_frame(np.random.default_rng(5), "cccd", cap=22.0,
+                                              mrz=("TD1", CCCD_LINES)).image
+    return image
 
 
 def test_cccd_keys_from_a_frame() -> None:
-    _font_or_skip()
-    rng = np.random.default_rng(5)
-    lines = ("IDVNM0900000018001090000001<<9", "9001011M3001019VNM<<<<<<<<<<<6", "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
-    sample = make_frame(rng, "cccd", cap=22.0, mrz=("TD1", lines))
-    result = MrzReader().read(sample.image)
+    result = MrzReader().read(_cccd_frame())
     assert result is not None and result.valid and result.cccd
     keys = keys_from_mrz(result)
     assert keys is not None
@@ -93,24 +105,18 @@ def test_cccd_keys_from_a_frame() -> None:
 
 
 def test_a_card_held_upside_down_reads_as_upright() -> None:
-    _font_or_skip()
-    rng = np.random.default_rng(5)
-    lines = ("IDVNM0900000018001090000001<<9", "9001011M3001019VNM<<<<<<<<<<<6", "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
-    sample = make_frame(rng, "cccd", cap=22.0, mrz=("TD1", lines))
+    image = _cccd_frame()
     reader = MrzReader()
-    turned = reader.read(cv2.rotate(sample.image, cv2.ROTATE_180))
-    assert turned is not None and turned.valid and turned.lines == lines
+    turned = reader.read(cv2.rotate(image, cv2.ROTATE_180))
+    assert turned is not None and turned.valid and turned.lines == CCCD_LINES
     # the glance that finds the card upside down must not cost an upright card its reading
-    upright = reader.read(sample.image)
-    assert upright is not None and upright.valid and upright.lines == lines
+    upright = reader.read(image)
+    assert upright is not None and upright.valid and upright.lines == CCCD_LINES
 
 
 def test_an_inconclusive_glance_still_leaves_the_card_read_the_other_way_up(monkeypatch: pytest.MonkeyPatch) -> None:
     """The glance may look at a wrong candidate either way up; then both ways are read in full."""
-    _font_or_skip()
-    rng = np.random.default_rng(5)
-    lines = ("IDVNM0900000018001090000001<<9", "9001011M3001019VNM<<<<<<<<<<<6", "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
-    sample = make_frame(rng, "cccd", cap=22.0, mrz=("TD1", lines))
+    image = _cccd_frame()
     full_reads: list[bool] = []
 
     class InconclusiveGlances(MrzReader):
@@ -122,26 +128,15 @@ def test_an_inconclusive_glance_still_leaves_the_card_read_the_other_way_up(monk
             return None if reading is None else engine._checked(reading, "glance", False)
 
     monkeypatch.setattr(engine, "_reads_better", lambda turned, upright: False)
-    result = InconclusiveGlances().read(cv2.rotate(sample.image, cv2.ROTATE_180))
+    result = InconclusiveGlances().read(cv2.rotate(image, cv2.ROTATE_180))
     assert full_reads == [False, True]  # upright first (the glances did not say), then turned
-    assert result is not None and result.valid and result.lines == lines
+    assert result is not None and result.valid and result.lines == CCCD_LINES
 
 
 def test_upside_down_frames_read_as_well_as_upright_ones_and_never_wrongly(generated: Path) -> None:
-    truth = json.loads((generated / "ground_truth.json").read_text())
-    reader = MrzReader()
-    exact = false_accepts = 0
-    for name, entry in truth.items():
-        image = cv2.imread(str(generated / name))
-        assert image is not None
-        result = reader.read(cv2.rotate(image, cv2.ROTATE_180))
-        if result is not None and result.valid:
-            if list(result.lines) == entry["lines"]:
-                exact += 1
-            else:
-                false_accepts += 1
+    exact, false_accepts, frames = _tally(generated, upside_down=True)
     assert false_accepts == 0
-    assert exact / len(truth) >= 0.85, f"exact {exact}/{len(truth)}"
+    assert exact == _tally(generated)[0], f"exact {exact}/{frames} upside down"
 
 
 def test_blank_and_text_only_frames_give_nothing() -> None:

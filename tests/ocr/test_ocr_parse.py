@@ -8,6 +8,7 @@ from ocr.mrz.checks import check_digit
 from ocr.mrz.parse import (
     CLASSES,
     check_blind_disagreement,
+    check_digits_passed,
     confirms,
     decode,
     evaluate,
@@ -40,6 +41,13 @@ def test_icao_check_digits() -> None:
     assert check_digit("740812") == "2"
     assert check_digit("120415") == "9"
     assert check_digit("D23145890") == "7"
+
+
+def test_check_digits_passed_counts_the_layouts_check_digits() -> None:
+    assert check_digits_passed(evaluate("TD3", TD3)) == (5, 5)  # number, birth, expiry, personal, composite
+    assert check_digits_passed(evaluate("TD1-CCCD", CCCD)) == (5, 5)  # … and the ID number's
+    broken = (TD1[0], TD1[1][:6] + "0" + TD1[1][7:], TD1[2])  # the birth-date check digit, and so the composite
+    assert check_digits_passed(evaluate("TD1", broken)) == (2, 4)
 
 
 def test_specimens_validate() -> None:
