@@ -235,6 +235,26 @@ def _checked(reading: Reading, check: str, passed: bool) -> Reading:
     return Reading(replace(reading.result, valid=reading.result.valid and passed, checks=checks), reading.probs)
 
 
+#: one first look at a candidate: format, grids, glyph heights, reading
+_Look = tuple[str, list[Grid], list[F64], Reading]
+
+
+class _Frame:
+    """A grayscale frame and what has been searched and read in it, so that the full read after a glance
+    repeats neither the glance's search nor its first candidate's looks."""
+
+    def __init__(self, gray: Image) -> None:
+        self.gray = gray
+        self._candidates: dict[tuple[bool, bool], list[Candidate]] = {}
+        self.looks: dict[tuple[bool, bool, int], list[_Look]] = {}
+
+    def candidates(self, search: tuple[bool, bool]) -> list[Candidate]:
+        """The candidates of one search (half resolution, hairlines kept), searched for once."""
+        if search not in self._candidates:
+            self._candidates[search] = find_candidates(self.gray, *search)[:MAX_CANDIDATES]
+        return self._candidates[search]
+
+
 def _passed(reading: Reading) -> int:
     return check_digits_passed(reading.result)[0]
 
@@ -281,62 +301,49 @@ class MrzReader:
         deadline = None if budget is None else time.perf_counter() + budget
         gray = to_gray(fit(image))
         # a glance (the first candidate only) decides which way up the card is before the full read
-        found: dict[tuple[bool, bool], list[Candidate]] = {}  # the glance's search, reused by the full read
-        glance = self._read_gray(gray, deadline, found, glance=True)
+        upright = _Frame(gray)
+        glance = self._read_gray(upright, deadline, glance=True)
         if glance is not None and glance.result.valid:
             return glance
-        turned = cv2.rotate(gray, cv2.ROTATE_180)
-        turned_found: dict[tuple[bool, bool], list[Candidate]] = {}
-        turned_glance = self._read_gray(turned, deadline, turned_found, glance=True) if glance is not None else None
+        turned = _Frame(cv2.rotate(gray, cv2.ROTATE_180))
+        turned_glance = self._read_gray(turned, deadline, glance=True) if glance is not None else None
         if turned_glance is not None and turned_glance.result.valid:
             return turned_glance
-        if turned_glance is not None and _reads_better(turned_glance, glance):
-            gray, turned, found, turned_found = turned, gray, turned_found, found
-        reading = self._read_gray(gray, deadline, found)
+        first, second = (turned, upright) if turned_glance is not None and _reads_better(turned_glance, glance) \
+            else (upright, turned)
+        reading = self._read_gray(first, deadline)
         if (reading is not None and reading.result.valid) or (reading is None and glance is None):
             return reading
         # the glance may have looked at the wrong candidate either way up: the other way up, fully
-        other = self._read_gray(turned, deadline, turned_found)
+        other = self._read_gray(second, deadline)
         if other is not None and (other.result.valid or reading is None or _passed(other) > _passed(reading)):
             return other
         return reading
 
-    def _read_gray(self, gray: Image, deadline: float | None, found: dict[tuple[bool, bool], list[Candidate]],
-                   glance: bool = False) -> Reading | None:
+    def _read_gray(self, frame: _Frame, deadline: float | None, glance: bool = False) -> Reading | None:
         """read_frame on a grayscale frame as it stands (the first search and its first candidate always run);
-        ``found``: candidates already searched for in ``gray``, by search (filled in); ``glance``: the first
-        candidate only, no second look."""
+        ``glance``: the first candidate only, no second look. What was searched and read is kept in ``frame``
+        for the full read after a glance."""
         best: Reading | None = None
         best_score = -1.0
         searched = looked = False  # the first search and its first candidate run whatever the budget
         for searches in SEARCHES:
             failed: list[tuple[float, str, list[Grid], list[F64], MrzResult]] = []
-            for reduce, hairlines in searches:
+            for search in searches:
                 if searched and _past(deadline):
                     break
                 searched = True
-                if (reduce, hairlines) not in found:
-                    found[reduce, hairlines] = find_candidates(gray, reduce, hairlines)[:MAX_CANDIDATES]
-                for cand in found[reduce, hairlines]:
+                for index in range(len(frame.candidates(search))):
                     if looked and _past(deadline):
                         break
                     looked = True
-                    for fmt in formats_for(cand):
-                        fitted = line_grids(gray, cand, fmt)
-                        if fitted is None:
-                            continue
-                        for grids in grid_variants(*fitted):
-                            got = cells_and_heights(grids, SHIFTS)
-                            if got is None:
-                                continue
-                            cells, heights = got
-                            reading = self._steady(self._read(fmt, cells, heights, SHIFTS), grids, SHIFTS)
-                            if reading.result.valid:
-                                return reading
-                            score = _score(reading)
-                            failed.append((score, fmt, grids, heights, reading.result))
-                            if score > best_score:
-                                best, best_score = reading, score
+                    for fmt, grids, heights, reading in self._looks(frame, search, index):
+                        if reading.result.valid:
+                            return reading
+                        score = _score(reading)
+                        failed.append((score, fmt, grids, heights, reading.result))
+                        if score > best_score:
+                            best, best_score = reading, score
                     if glance:
                         return best if best is not None and best_score >= 0.6 else None
             if _past(deadline):
@@ -346,6 +353,29 @@ class MrzReader:
                 return mended
         # a frame whose characters were mostly unreadable did not show an MRZ
         return best if best is not None and best_score >= 0.6 else None
+
+    def _looks(self, frame: _Frame, search: tuple[bool, bool], index: int) -> Iterator[_Look]:
+        """The first looks at one candidate, per format and grid variant (a valid one ends them); a candidate
+        looked at in full before (by the glance) is not classified again."""
+        key = (*search, index)
+        if key in frame.looks:
+            yield from frame.looks[key]
+            return
+        cand = frame.candidates(search)[index]
+        looks: list[_Look] = []
+        for fmt in formats_for(cand):
+            fitted = line_grids(frame.gray, cand, fmt)
+            if fitted is None:
+                continue
+            for grids in grid_variants(*fitted):
+                got = cells_and_heights(grids, SHIFTS)
+                if got is None:
+                    continue
+                cells, heights = got
+                look = (fmt, grids, heights, self._steady(self._read(fmt, cells, heights, SHIFTS), grids, SHIFTS))
+                looks.append(look)
+                yield look
+        frame.looks[key] = looks
 
     def _second_look(self, failed: list[tuple[float, str, list[Grid], list[F64], MrzResult]]) -> Reading | None:
         """Nothing validated: the surest-looking readings looked at again with the cells slid a little. Only

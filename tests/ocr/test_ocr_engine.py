@@ -120,8 +120,8 @@ def test_an_inconclusive_glance_still_leaves_the_card_read_the_other_way_up(monk
     full_reads: list[bool] = []
 
     class InconclusiveGlances(MrzReader):
-        def _read_gray(self, gray, deadline, found, glance=False):  # type: ignore[no-untyped-def]
-            reading = super()._read_gray(gray, deadline, found, glance)
+        def _read_gray(self, frame, deadline, glance=False):  # type: ignore[no-untyped-def]
+            reading = super()._read_gray(frame, deadline, glance)
             if not glance:
                 full_reads.append(reading is not None and reading.result.valid)
                 return reading
