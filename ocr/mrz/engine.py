@@ -22,9 +22,11 @@ from ocr.mrz.parse import (
     check_blind_disagreement,
     check_digits_passed,
     confirms,
+    contradicted,
     decode,
     faint_overload,
     holds_still,
+    passes_check_digits,
     rival_under,
     sure_of_unchecked,
     surely_mended,
@@ -64,6 +66,8 @@ SECOND_LOOK_BAR = 0.98
 #: 21), a motion-blurred name `H` read `M` by both networks (0.97–1.00) read `H` slid by 0.08–0.2. Over
 #: 8,000 frames it costs 6 exact reads (unsteady name letters `U`/`J`, `Z`/`I`, `M`/`N` …; 0.12: 17)
 STEADY_SHIFT = 0.08
+import os
+NOCONTRA = bool(os.environ.get("NOCONTRA"))
 
 
 #: a glyph whose strongest ink is below this fraction of its line's median glyph's is faint: glare has washed
@@ -243,8 +247,10 @@ class _Frame:
     """A grayscale frame and what has been searched and read in it, so that the full read after a glance
     repeats neither the glance's search nor its first candidate's looks."""
 
-    def __init__(self, gray: Image) -> None:
+    def __init__(self, gray: Image, passing: list[MrzResult]) -> None:
         self.gray = gray
+        #: every reading of this frame (any look, orientation or network) that passed all its check digits
+        self.passing = passing
         self._candidates: dict[tuple[bool, bool], list[Candidate]] = {}
         self.looks: dict[tuple[bool, bool, int], list[_Look]] = {}
 
@@ -253,6 +259,19 @@ class _Frame:
         if search not in self._candidates:
             self._candidates[search] = find_candidates(self.gray, *search)[:MAX_CANDIDATES]
         return self._candidates[search]
+
+
+def _note_passing(reading: Reading, passing: list[MrzResult]) -> None:
+    if passes_check_digits(reading.result):
+        passing.append(reading.result)
+
+
+def _consistent(reading: Reading, passing: list[MrzResult]) -> Reading:
+    """A valid ``reading`` stands only if no other reading of the frame passing every check digit read a
+    covered character otherwise (parse.contradicted, ``checks["consistent"]``)."""
+    if not reading.result.valid:
+        return reading
+    return _checked(reading, "consistent", NOCONTRA or not contradicted(reading.result, passing))
 
 
 def _passed(reading: Reading) -> int:
@@ -301,11 +320,12 @@ class MrzReader:
         deadline = None if budget is None else time.perf_counter() + budget
         gray = to_gray(fit(image))
         # a glance (the first candidate only) decides which way up the card is before the full read
-        upright = _Frame(gray)
+        passing: list[MrzResult] = []
+        upright = _Frame(gray, passing)
         glance = self._read_gray(upright, deadline, glance=True)
         if glance is not None and glance.result.valid:
             return glance
-        turned = _Frame(cv2.rotate(gray, cv2.ROTATE_180))
+        turned = _Frame(cv2.rotate(gray, cv2.ROTATE_180), passing)
         turned_glance = self._read_gray(turned, deadline, glance=True) if glance is not None else None
         if turned_glance is not None and turned_glance.result.valid:
             return turned_glance
@@ -338,6 +358,7 @@ class MrzReader:
                         break
                     looked = True
                     for fmt, grids, heights, reading in self._looks(frame, search, index):
+                        reading = _consistent(reading, frame.passing)
                         if reading.result.valid:
                             return reading
                         score = _score(reading)
@@ -348,7 +369,7 @@ class MrzReader:
                         return best if best is not None and best_score >= 0.6 else None
             if _past(deadline):
                 break
-            mended = self._second_look(failed)
+            mended = self._second_look(failed, frame.passing)
             if mended is not None:
                 return mended
         # a frame whose characters were mostly unreadable did not show an MRZ
@@ -372,12 +393,14 @@ class MrzReader:
                 if got is None:
                     continue
                 cells, heights = got
-                look = (fmt, grids, heights, self._steady(self._read(fmt, cells, heights, SHIFTS), grids, SHIFTS))
+                look = (fmt, grids, heights,
+                        self._steady(self._read(fmt, cells, heights, SHIFTS, frame.passing), grids, SHIFTS))
                 looks.append(look)
                 yield look
         frame.looks[key] = looks
 
-    def _second_look(self, failed: list[tuple[float, str, list[Grid], list[F64], MrzResult]]) -> Reading | None:
+    def _second_look(self, failed: list[tuple[float, str, list[Grid], list[F64], MrzResult]],
+                     passing: list[MrzResult]) -> Reading | None:
         """Nothing validated: the surest-looking readings looked at again with the cells slid a little. Only
         characters a check digit covers may change in a second look (parse.confirms)."""
         failed.sort(key=lambda f: -f[0])
@@ -389,7 +412,8 @@ class MrzReader:
                 if slid is None:
                     continue
                 # glyph heights do not depend on the cut
-                reading = self._steady(self._read(fmt, slid, heights, shifts), grids, shifts)
+                reading = _consistent(self._steady(self._read(fmt, slid, heights, shifts, passing), grids, shifts),
+                                      passing)
                 if reading.result.valid and confirms(first, reading.result, SECOND_LOOK_BAR, SECOND_LOOK_BAR):
                     return reading
         return None
@@ -418,15 +442,17 @@ class MrzReader:
                 return _checked(reading, "steady", False)
         return _checked(reading, "steady", True)
 
-    def _read(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
+    def _read(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
+              passing: list[MrzResult]) -> Reading:
         """The reading of one look's cells (_vouched); a valid one stands only if no check digit alone answers
         for two glyphs glare has washed out (parse.faint_overload, ``checks["faint"]``)."""
-        reading = self._vouched(fmt, cells, heights, shifts)
+        reading = self._vouched(fmt, cells, heights, shifts, passing)
         if not reading.result.valid:
             return reading
         return _checked(reading, "faint", not faint_overload(reading.result, faint_glyphs(cells, len(shifts))))
 
-    def _vouched(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...]) -> Reading:
+    def _vouched(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
+                 passing: list[MrzResult]) -> Reading:
         """The reading of one look's cells: valid only if the other network confirms it (parse.confirms).
         Where the reader's own reading fails, the second opinion's may stand in its place, confirmed the
         same way the other way round: check digits vouch for the characters they cover whichever network
@@ -437,6 +463,7 @@ class MrzReader:
         (parse.unambiguous_under): where the reader found its glyphs ambiguous, the second opinion, the
         smaller network, being surer of them does not settle it."""
         reading = self._decode(self.model, fmt, cells, heights, shifts)
+        _note_passing(reading, passing)
         # as a witness (parse.confirms) the reader need read the code fields only more likely than not: a
         # reading it is less sure of can neither stand nor vouch for the second opinion's. Garbage (a frame
         # without an MRZ, a slipped grid) costs one network, not two
@@ -444,6 +471,7 @@ class MrzReader:
                 reading.result.valid or sure_of_unchecked(reading.result, code_bar=WITNESS_CODE_BAR)):
             return reading
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
+        _note_passing(second, passing)
         if reading.result.valid:
             return _checked(reading, "second_opinion", confirms(second.result, reading.result)
                             and not rival_under(reading.result, second.probs)

@@ -587,6 +587,35 @@ def check_blind_disagreement(witness: MrzResult, reading: MrzResult) -> bool:
 MEND_BAR = AMBIGUOUS_MIN
 
 
+#: two readings of a frame differing in more than this fraction of their characters are of different text
+#: (another candidate), not two readings of one MRZ
+SAME_MRZ_DIFFERENCE = 0.25
+
+
+def passes_check_digits(result: MrzResult) -> bool:
+    """Does every check digit of ``result``'s layout pass (whatever its confidence)?"""
+    passed, total = check_digits_passed(result)
+    return passed == total
+
+
+def contradicted(reading: MrzResult, passing: Sequence[MrzResult]) -> bool:
+    """Has another reading of the same MRZ in the same frame (another look, another network), ``passing``
+    every check digit as well, read a covered character otherwise? Then the check digits passed two readings
+    and cannot tell which one is right. Seen (session 14, photo seed 2): a TD1 document-number `G` read `G` by
+    the reader in the first looks (refused: the second opinion read `Q`), then `Q` by all three networks in a
+    later look of the same candidate — `G` and `Q` are 10 apart, check-blind."""
+    layout = _layout_of(reading)
+    size = sum(len(line) for line in reading.lines)
+    for other in passing:
+        if other.format != reading.format or len(other.lines) != len(reading.lines) or other.lines == reading.lines:
+            continue
+        differ = [(x != y, covered) for a, b, cov in zip(other.lines, reading.lines, layout.covered, strict=True)
+                  for x, y, covered in zip(a, b, cov, strict=True)]
+        if sum(d for d, _ in differ) <= SAME_MRZ_DIFFERENCE * size and any(d and c for d, c in differ):
+            return True
+    return False
+
+
 def surely_mended(reader: MrzResult, reading: MrzResult, probs: Sequence[Probs]) -> bool:
     """Does ``reading`` (another network's, ``probs`` its class probabilities, standing in for ``reader``'s
     failed reading of the same cells) read at least MEND_BAR surely every glyph ``reader`` reads otherwise
@@ -689,3 +718,4 @@ def holds_still(reading: MrzResult, slid: list[Probs]) -> bool:
             if char not in (reading.lines[line][pos], "<") and float(row[_INDEX[char]]) >= STEADY_RIVAL:
                 return False
     return True
+

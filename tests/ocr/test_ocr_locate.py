@@ -141,6 +141,22 @@ def test_the_second_opinion_does_not_mend_a_filler_into_its_check_blind_twin(
     assert lax is not None and lax.valid and lax.lines != tuple(sample.lines)
 
 
+def test_a_covered_glyph_two_looks_read_as_check_blind_twins_is_refused(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    # frame 757 of `make_ocr_set.py --seed 2 --style photo` as the set stores it (OpenCV 5.1): a TD1
+    # document-number `G` that the reader reads `G` in the first looks (refused: the second opinion reads `Q`)
+    # and all three networks read `Q` in a later look. `G` and `Q` are 10 apart: both readings pass every check
+    # digit, and the check digits cannot tell which is right (parse.contradicted)
+    sample = set_frame(2, 757, "td1", "photo")
+    image = _as_stored(sample)
+    result = MrzReader().read(image)
+    assert result is None or not result.valid or result.lines == tuple(sample.lines)
+    monkeypatch.setattr(engine, "contradicted", lambda reading, passing: False)  # each look judged alone
+    lax = MrzReader().read(image)
+    assert lax is not None and lax.valid and lax.lines != tuple(sample.lines)
+    assert lax.lines[0].replace("Q", "G") == sample.lines[0]  # the document number's `G`, read `Q`
+
+
 def test_a_band_drifting_across_rows_keeps_gathering_its_pieces() -> None:
     # a slightly slanted line in pieces: its centre drifts over several pixel rows as pieces join
     drifting = [(float(x), x + 20.0, 100.0 + 0.006 * x, 6.0) for x in range(0, 600, 22)]

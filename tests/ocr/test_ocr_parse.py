@@ -10,10 +10,12 @@ from ocr.mrz.parse import (
     check_blind_disagreement,
     check_digits_passed,
     confirms,
+    contradicted,
     decode,
     evaluate,
     faint_overload,
     holds_still,
+    passes_check_digits,
     rival_under,
     split_name,
     surely_mended,
@@ -48,6 +50,21 @@ def test_check_digits_passed_counts_the_layouts_check_digits() -> None:
     assert check_digits_passed(evaluate("TD1-CCCD", CCCD)) == (5, 5)  # … and the ID number's
     broken = (TD1[0], TD1[1][:6] + "0" + TD1[1][7:], TD1[2])  # the birth-date check digit, and so the composite
     assert check_digits_passed(evaluate("TD1", broken)) == (2, 4)
+
+
+def test_a_reading_is_contradicted_by_another_passing_reading_of_a_covered_character() -> None:
+    reading = evaluate("TD1", TD1)
+    twin = evaluate("TD1", (TD1[0].replace("D23", "N23"), TD1[1], TD1[2]))  # `D`/`N`: 10 apart, check-blind
+    assert passes_check_digits(twin) and twin.lines != reading.lines
+    assert contradicted(reading, [twin]) and contradicted(twin, [reading])
+    assert not contradicted(reading, [reading])
+    # another name is not a covered character: the confirming rules look after names
+    renamed = evaluate("TD1", (TD1[0], TD1[1], TD1[2].replace("ANNA", "ANNE")))
+    assert not contradicted(reading, [renamed])
+    # another format, or text that is no reading of the same MRZ (another candidate), says nothing
+    assert not contradicted(reading, [evaluate("TD3", TD3)])
+    other = evaluate("TD1", (TD1[0], "1111111M1111111UTO<<<<<<<<<<<1", "ZZZZZZZZ<<ZZZZ<ZZZZZ<<<<<<<<<<"))
+    assert not contradicted(reading, [other])
 
 
 def test_specimens_validate() -> None:
