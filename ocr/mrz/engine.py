@@ -66,8 +66,6 @@ SECOND_LOOK_BAR = 0.98
 #: 21), a motion-blurred name `H` read `M` by both networks (0.97–1.00) read `H` slid by 0.08–0.2. Over
 #: 8,000 frames it costs 6 exact reads (unsteady name letters `U`/`J`, `Z`/`I`, `M`/`N` …; 0.12: 17)
 STEADY_SHIFT = 0.08
-import os
-NOCONTRA = bool(os.environ.get("NOCONTRA"))
 
 
 #: a glyph whose strongest ink is below this fraction of its line's median glyph's is faint: glare has washed
@@ -271,7 +269,7 @@ def _consistent(reading: Reading, passing: list[MrzResult]) -> Reading:
     covered character otherwise (parse.contradicted, ``checks["consistent"]``)."""
     if not reading.result.valid:
         return reading
-    return _checked(reading, "consistent", NOCONTRA or not contradicted(reading.result, passing))
+    return _checked(reading, "consistent", not contradicted(reading.result, passing))
 
 
 def _passed(reading: Reading) -> int:
