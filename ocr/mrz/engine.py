@@ -26,6 +26,7 @@ from ocr.mrz.parse import (
     decode,
     faint_overload,
     holds_still,
+    objector_vetoes,
     passes_check_digits,
     rival_under,
     sure_of_unchecked,
@@ -485,11 +486,13 @@ class MrzReader:
     def _objects(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
                  result: MrzResult) -> bool:
         """Does the third network read a covered glyph so that the check digits could not tell its reading
-        from ``result`` (a rival reading, or a check-blind twin)?"""
+        from ``result`` (a rival reading, or a check-blind twin), or an uncovered one surely otherwise
+        (parse.objector_vetoes)?"""
         if self.objector is None:
             return False
         third = self._decode(self.objector, fmt, cells, heights, shifts)
-        return rival_under(result, third.probs) or check_blind_disagreement(third.result, result)
+        return (rival_under(result, third.probs) or check_blind_disagreement(third.result, result)
+                or objector_vetoes(result, third.probs))
 
     @staticmethod
     def _decode(model: Classifier, fmt: str, per_line: list[F32], heights: list[F64], shifts: tuple[float, ...]

@@ -581,6 +581,35 @@ def check_blind_disagreement(witness: MrzResult, reading: MrzResult) -> bool:
                for x, y, covered in zip(a, b, cov, strict=True))
 
 
+#: the objector refuses a reading whose uncovered character (fillers included) it reads as another character
+#: the field allows at least this surely (objector_vetoes)
+OBJECTOR_VETO = 0.9
+
+
+def objector_vetoes(reading: MrzResult, probs: Sequence[Probs]) -> bool:
+    """Does the objector (``probs``, its class probabilities for ``reading``'s cells) read a character no check
+    digit covers, fillers included, as another character its field allows, at least OBJECTOR_VETO surely? It
+    is not asked to confirm those fields (that cost reads: it reads name letters less surely than the larger
+    networks), only to refuse a reading when it is sure of something else. Seen (session 15, fresh photo seed
+    45, frame 875): a name `K` read `<` by the reader (1.00) and the second opinion (0.85), `K` by the objector
+    (0.95). A filler in a run of three or more is not asked about: the name has ended there, and a blurred
+    chevron reads `K` (the name structure rule of decode takes such a `K` for a filler too)."""
+    layout = _layout_of(reading)
+    for text, covered, alphabets, row in zip(reading.lines, layout.covered, layout.alphabets, probs, strict=True):
+        best = np.argmax(row, axis=1)
+        for j, char in enumerate(text):
+            other = CLASSES[int(best[j])]
+            if (not covered[j] and other != char and other in alphabets[j] and row[j, best[j]] >= OBJECTOR_VETO
+                    and not _in_filler_run(text, j)):
+                return True
+    return False
+
+
+def _in_filler_run(text: str, j: int) -> bool:
+    """Is ``text[j]`` a filler in a run of three or more?"""
+    return text[j] == "<" and any(text[k:k + 3] == "<<<" for k in range(max(0, j - 2), j + 1))
+
+
 #: where the second opinion's reading stands in for the reader's (engine.MrzReader._vouched), a glyph the reader
 #: reads otherwise and whose field also allows a check-blind twin of the second opinion's character must be read
 #: this surely by the second opinion (as sure as the ambiguity guard asks: the twin passes every check digit)

@@ -157,6 +157,20 @@ def test_a_covered_glyph_two_looks_read_as_check_blind_twins_is_refused(
     assert lax.lines[0].replace("Q", "G") == sample.lines[0]  # the document number's `G`, read `Q`
 
 
+def test_a_name_letter_the_objector_reads_surely_otherwise_is_refused(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    # frame 875 of `make_ocr_set.py --seed 45 --style photo` as the set stores it (OpenCV 5.1): a TD3 name `K`
+    # read as a filler `<` by the reader (1.00) and the second opinion (0.85); the objector reads `K` (0.95)
+    sample = set_frame(45, 875, "td3", "photo")
+    image = _as_stored(sample)
+    result = MrzReader().read(image)
+    assert result is None or not result.valid or result.lines == tuple(sample.lines)
+    monkeypatch.setattr(engine, "objector_vetoes", lambda reading, probs: False)
+    lax = MrzReader().read(image)
+    assert lax is not None and lax.valid and lax.lines != tuple(sample.lines)
+    assert lax.lines[1] == sample.lines[1] and lax.lines[0].count("K") < sample.lines[0].count("K")
+
+
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="known false accept (docs/ocr.md, Known limits): a motion-blurred name `I` read `Z` by "
                    "all three networks, steadily; every rule tried against it cost 3-12 right reads")

@@ -15,6 +15,7 @@ from ocr.mrz.parse import (
     evaluate,
     faint_overload,
     holds_still,
+    objector_vetoes,
     passes_check_digits,
     rival_under,
     split_name,
@@ -65,6 +66,35 @@ def test_a_reading_is_contradicted_by_another_passing_reading_of_a_covered_chara
     assert not contradicted(reading, [evaluate("TD3", TD3)])
     other = evaluate("TD1", (TD1[0], "1111111M1111111UTO<<<<<<<<<<<1", "ZZZZZZZZ<<ZZZZ<ZZZZZ<<<<<<<<<<"))
     assert not contradicted(reading, [other])
+
+
+def test_the_objector_vetoes_an_uncovered_character_it_reads_surely_as_another_the_field_allows() -> None:
+    reading = evaluate("TD3", TD3)
+    assert not objector_vetoes(reading, onehot(TD3, 0.97))
+    # a name `A` of "ANNA" the objector reads `K` surely: refused; unsurely, or as a character the field cannot
+    # hold (a digit in a name), not
+    name_a = TD3[0].index("ANNA")
+    for p, char, vetoed in ((0.95, "K", True), (0.85, "K", False), (0.99, "4", False)):
+        probs = onehot(TD3, 0.97)
+        probs[0][name_a] = (1 - p) / (len(CLASSES) - 1)
+        probs[0][name_a][CLASSES.index(char)] = p
+        assert objector_vetoes(reading, probs) is vetoed, (p, char)
+    # a single filler between name parts read `K`: vetoed (session 15: `U<LUYT` for `UKLUYT`) ...
+    between = TD3[0].index("<MARIA")
+    probs = onehot(TD3, 0.97)
+    probs[0][between][:] = 0.001
+    probs[0][between][CLASSES.index("K")] = 0.96
+    assert objector_vetoes(reading, probs)
+    # ... but not a filler in the run that ends the name, nor a covered character (the check digits judge it)
+    for position in (TD3[0].index("<<<<"), len(TD3[0]) - 1):
+        probs = onehot(TD3, 0.97)
+        probs[0][position][:] = 0.001
+        probs[0][position][CLASSES.index("K")] = 0.96
+        assert not objector_vetoes(reading, probs), position
+    probs = onehot(TD3, 0.97)
+    probs[1][0][:] = 0.001
+    probs[1][0][CLASSES.index("E")] = 0.99
+    assert not objector_vetoes(reading, probs)
 
 
 def test_specimens_validate() -> None:
