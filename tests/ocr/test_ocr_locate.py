@@ -11,6 +11,7 @@ import pytest
 from ocr.mrz import engine, parse
 from ocr.mrz.engine import MrzReader
 from ocr.mrz.locate import _bands, _ink_mask, _joined, find_candidates
+from ocr.mrz.parse import MrzResult
 from ocr.synth import Sample
 
 SetFrame = Callable[[int, int, str, str], Sample]  # the set_frame fixture (conftest.py)
@@ -98,6 +99,23 @@ def _as_stored(sample: Sample) -> np.ndarray:
     return image
 
 
+def _never_wrong(result: MrzResult | None, sample: Sample) -> bool:
+    """No reading, an invalid one, or the right one: never a valid wrong MRZ."""
+    return result is None or not result.valid or result.lines == tuple(sample.lines)
+
+
+def _false_accepted_without(owner: object, rule: str, lax: object, sample: Sample,
+                            monkeypatch: pytest.MonkeyPatch) -> MrzResult:
+    """The frame as stored is not false-accepted, and is once ``owner.rule`` is replaced by ``lax``: that
+    wrong reading."""
+    image = _as_stored(sample)
+    assert _never_wrong(MrzReader().read(image), sample)
+    monkeypatch.setattr(owner, rule, lax)
+    wrong = MrzReader().read(image)
+    assert wrong is not None and wrong.valid and wrong.lines != tuple(sample.lines)
+    return wrong
+
+
 def test_a_slid_cell_weakly_reading_another_letter_does_not_refuse_a_right_reading(
         set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     # frame 239 of `make_ocr_set.py --seed 30` as the set stores it (JPEG, quality 95): right and valid,
@@ -132,13 +150,8 @@ def test_the_second_opinion_does_not_mend_a_filler_into_its_check_blind_twin(
     # frame 118 of the fresh `make_ocr_set.py --seed 38` as the set stores it: a TD1 optional-data filler `<`
     # read `4`/`L` by the reader and `K` (0.89) by the second opinion; `K` weighs as `<` in the composite, so
     # the second opinion's reading passed every check and stood in (parse.surely_mended)
-    sample = set_frame(38, 118, "td1", "synthetic")
-    image = _as_stored(sample)
-    result = MrzReader().read(image)
-    assert result is None or not result.valid or result.lines == tuple(sample.lines)
-    monkeypatch.setattr(parse, "MEND_BAR", 0.0)  # any mend the check digits pass
-    lax = MrzReader().read(image)
-    assert lax is not None and lax.valid and lax.lines != tuple(sample.lines)
+    # without the rule, any mend the check digits pass
+    _false_accepted_without(parse, "MEND_BAR", 0.0, set_frame(38, 118, "td1", "synthetic"), monkeypatch)
 
 
 def test_a_covered_glyph_two_looks_read_as_check_blind_twins_is_refused(
@@ -148,13 +161,9 @@ def test_a_covered_glyph_two_looks_read_as_check_blind_twins_is_refused(
     # and all three networks read `Q` in a later look. `G` and `Q` are 10 apart: both readings pass every check
     # digit, and the check digits cannot tell which is right (parse.contradicted)
     sample = set_frame(2, 757, "td1", "photo")
-    image = _as_stored(sample)
-    result = MrzReader().read(image)
-    assert result is None or not result.valid or result.lines == tuple(sample.lines)
-    monkeypatch.setattr(engine, "contradicted", lambda reading, passing: False)  # each look judged alone
-    lax = MrzReader().read(image)
-    assert lax is not None and lax.valid and lax.lines != tuple(sample.lines)
-    assert lax.lines[0].replace("Q", "G") == sample.lines[0]  # the document number's `G`, read `Q`
+    # without the rule each look is judged alone
+    wrong = _false_accepted_without(engine, "contradicted", lambda reading, passing: False, sample, monkeypatch)
+    assert wrong.lines[0].replace("Q", "G") == sample.lines[0]  # the document number's `G`, read `Q`
 
 
 def test_a_name_letter_the_objector_reads_surely_otherwise_is_refused(
@@ -162,13 +171,8 @@ def test_a_name_letter_the_objector_reads_surely_otherwise_is_refused(
     # frame 875 of `make_ocr_set.py --seed 45 --style photo` as the set stores it (OpenCV 5.1): a TD3 name `K`
     # read as a filler `<` by the reader (1.00) and the second opinion (0.85); the objector reads `K` (0.95)
     sample = set_frame(45, 875, "td3", "photo")
-    image = _as_stored(sample)
-    result = MrzReader().read(image)
-    assert result is None or not result.valid or result.lines == tuple(sample.lines)
-    monkeypatch.setattr(engine, "objector_vetoes", lambda reading, probs: False)
-    lax = MrzReader().read(image)
-    assert lax is not None and lax.valid and lax.lines != tuple(sample.lines)
-    assert lax.lines[1] == sample.lines[1] and lax.lines[0].count("K") < sample.lines[0].count("K")
+    wrong = _false_accepted_without(engine, "objector_vetoes", lambda reading, probs: False, sample, monkeypatch)
+    assert wrong.lines[1] == sample.lines[1] and wrong.lines[0].count("K") < sample.lines[0].count("K")
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
@@ -179,8 +183,7 @@ def test_a_motion_blurred_name_letter_all_three_networks_misread_is_not_accepted
     # read `Z` (reader 0.81, second opinion 0.93, objector 0.74). Strict: when a change fixes it, this fails
     # and the mark comes off
     sample = set_frame(2, 971, "td3", "photo")
-    result = MrzReader().read(_as_stored(sample))
-    assert result is None or not result.valid or result.lines == tuple(sample.lines)
+    assert _never_wrong(MrzReader().read(_as_stored(sample)), sample)
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
@@ -191,8 +194,7 @@ def test_a_motion_blurred_name_letter_read_unsteadily_in_one_look_is_not_accepte
     # frame 764 of `make_ocr_set.py --seed 45 --style photo` as the set stores it (OpenCV 5.1): a TD3 name `X`
     # read `I` at 0.95-0.99 by every network; the first look is refused as unsteady, a later look is steady
     sample = set_frame(45, 764, "td3", "photo")
-    result = MrzReader().read(_as_stored(sample))
-    assert result is None or not result.valid or result.lines == tuple(sample.lines)
+    assert _never_wrong(MrzReader().read(_as_stored(sample)), sample)
 
 
 def test_in_camera_mode_the_motion_blurred_name_misread_is_outvoted_by_the_next_frames(set_frame: SetFrame) -> None:
