@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import sys
 import time
+from functools import partial
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -58,16 +61,17 @@ MIN_AGREE = 0.75
 SPREAD_PHOTO_FROM = 5000
 
 
-def frame_style(index: int) -> str:
-    if index < SPREAD_PHOTO_FROM:
+def frame_style(index: int, photo_from: int = SPREAD_PHOTO_FROM) -> str:
+    if index < photo_from:
         return "photo" if index % 3 == 0 else "synthetic"
     return "photo" if (index // len(KINDS)) % 2 == 0 else "synthetic"
 
 
-def frame_cells(index: int) -> list[tuple[F32, I64]] | None:
-    rng = np.random.default_rng(SEED_BASE + index)
+def frame_cells(index: int, seed_base: int = SEED_BASE, photo_from: int = SPREAD_PHOTO_FROM
+                ) -> list[tuple[F32, I64]] | None:
+    rng = np.random.default_rng(seed_base + index)
     kind = KINDS[index % len(KINDS)]
-    sample = make_frame(rng, kind, style=frame_style(index))
+    sample = make_frame(rng, kind, style=frame_style(index, photo_from))
     gray = to_gray(sample.image)
     for cand in find_candidates(gray)[:5]:
         if len(cand.lines) != len(sample.lines):
@@ -83,13 +87,15 @@ def frame_cells(index: int) -> list[tuple[F32, I64]] | None:
     return None
 
 
-def build(frames: int, workers: int) -> tuple[U8, I64, I64]:
+def build(frames: int, workers: int, seed_base: int = SEED_BASE, photo_from: int = SPREAD_PHOTO_FROM
+          ) -> tuple[U8, I64, I64]:
     """Cells (uint8 ink), labels and per-line lengths of every frame the pipeline could segment."""
+    cells_of = partial(frame_cells, seed_base=seed_base, photo_from=photo_from)
     if workers > 1:
         with Pool(workers) as pool:
-            got = pool.map(frame_cells, range(frames), chunksize=8)
+            got = pool.map(cells_of, range(frames), chunksize=8)
     else:
-        got = [frame_cells(i) for i in range(frames)]
+        got = [cells_of(i) for i in range(frames)]
     lines = [line for part in got if part is not None for line in part]
     print(f"frames used: {sum(p is not None for p in got)}/{frames}", file=sys.stderr)
     x = np.round(np.concatenate([c for c, _ in lines]) * 255).astype(np.uint8)
@@ -114,12 +120,35 @@ def feats(x: U8) -> Any:
     return f.reshape(-1, 1, CELL, CELL)
 
 
-def augment(xb: Any) -> Any:
-    """On top of the pipeline's own variation: sub-pixel shift, scale, shear, occasional blur, contrast, noise."""
+def motion_kernels() -> F32:
+    """9×9 line kernels: lengths 2–9 cell pixels (a fifth of the cap height to more than half) at 12 angles."""
+    kernels = []
+    for length in range(2, 10):
+        for angle in np.linspace(0, math.pi, 12, endpoint=False):
+            k = np.zeros((9, 9), np.float32)
+            h = (length - 1) / 2
+            dx, dy = h * math.cos(angle), h * math.sin(angle)
+            cv2.line(k, (round(4 - dx), round(4 - dy)), (round(4 + dx), round(4 + dy)), 1.0, 1)
+            kernels.append(k / k.sum())
+    return np.stack(kernels)
+
+
+def augment(xb: Any, motion_blur: float = 0.0) -> Any:
+    """On top of the pipeline's own variation: sub-pixel shift, scale, shear, occasional blur, contrast, noise;
+    with ``motion_blur`` > 0, that share of the cells is first smeared along a line of random length and angle
+    (the blur objector: motion blur heavier than the frames show)."""
     import torch
     import torch.nn.functional as F
 
     n = len(xb)
+    if motion_blur > 0:
+        bank = torch.from_numpy(motion_kernels())
+        pick = torch.randint(0, len(bank), (n,))
+        smear = (torch.rand(n) < motion_blur).float().view(n, 1, 1, 1)
+        smeared = F.conv2d(xb.view(1, n, CELL, CELL), bank[pick].view(n, 1, 9, 9), padding=4, groups=n)
+        xb = smear * smeared.view(n, 1, CELL, CELL) + (1 - smear) * xb
+        f = xb.reshape(n, -1)
+        xb = (f / f.max(1, keepdim=True).values.clamp_min(0.2)).reshape(n, 1, CELL, CELL)
     theta = torch.zeros(n, 2, 3)
     theta[:, 0, 0] = torch.empty(n).uniform_(0.92, 1.08)
     theta[:, 1, 1] = torch.empty(n).uniform_(0.92, 1.08)
@@ -134,7 +163,7 @@ def augment(xb: Any) -> Any:
     return (f / f.max(1, keepdim=True).values.clamp_min(0.2)).reshape(n, 1, CELL, CELL)
 
 
-def fit(x: U8, y: I64, epochs: int, seed: int, width: int = 16, hidden: int = 128) -> Any:
+def fit(x: U8, y: I64, epochs: int, seed: int, width: int = 16, hidden: int = 128, motion_blur: float = 0.0) -> Any:
     """AdamW + one-cycle schedule, class-weighted cross-entropy; the last epoch sees unaugmented cells."""
     import torch
     import torch.nn.functional as F
@@ -160,7 +189,7 @@ def fit(x: U8, y: I64, epochs: int, seed: int, width: int = 16, hidden: int = 12
             b = order[s : s + batch]
             xb = feats(x[b])
             if epoch < epochs - 1 or epochs == 1:
-                xb = augment(xb)
+                xb = augment(xb, motion_blur)
             loss = F.cross_entropy(model(xb), labels[b], weight=weight_t)
             opt.zero_grad()
             loss.backward()
@@ -222,6 +251,12 @@ def main() -> int:
     ap.add_argument("--hidden", type=int, default=192, help="units of the dense layer")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (the shipped nets: 1; the result is reproducible per thread count)")
+    ap.add_argument("--seed-base", type=int, default=SEED_BASE,
+                    help="frame i is drawn with seed SEED_BASE + i (other nets: other frames)")
+    ap.add_argument("--photo-from", type=int, default=SPREAD_PHOTO_FROM,
+                    help="from this frame index on, half the frames of every kind are photo-style")
+    ap.add_argument("--motion-blur", type=float, default=0.0,
+                    help="share of training cells smeared by a line kernel first (the blur objector: 0.5)")
     args = ap.parse_args()
     import torch
 
@@ -232,7 +267,7 @@ def main() -> int:
         with np.load(args.cache, allow_pickle=False) as d:
             x, y, lengths = d["x"], d["y"].astype(np.int64), d["lengths"].astype(np.int64)
     else:
-        x, y, lengths = build(args.frames, args.workers)
+        x, y, lengths = build(args.frames, args.workers, args.seed_base, args.photo_from)
         if args.cache:
             np.savez(args.cache, x=x, y=y.astype(np.int8), lengths=lengths)
     bounds = np.concatenate([[0], np.cumsum(lengths)])
@@ -244,12 +279,12 @@ def main() -> int:
     print(f"{len(x)} cells, {n_lines} lines ({time.time() - t0:.0f}s)", file=sys.stderr)
     # stage 1: a quick model on the engine-grid cells finds the lines whose grid slipped (nonsense labels)
     base = train_lines[::group]
-    first = fit(*gather(x, y, bounds, list(base)), epochs=1, seed=7)
+    first = fit(*gather(x, y, bounds, list(base)), epochs=1, seed=7, motion_blur=args.motion_blur)
     keep = agreeing(first, x, y, bounds, base) or [int(i) for i in base]  # (a tiny trial run: keep all)
     print(f"stage 2: {len(keep)}/{len(base)} lines kept", file=sys.stderr)
     # stage 2: from scratch on the clean lines, all shifts
     model = fit(*gather(x, y, bounds, [j for i in keep for j in range(i, i + group)]), epochs=args.epochs, seed=7,
-                width=args.width, hidden=args.hidden)
+                width=args.width, hidden=args.hidden, motion_blur=args.motion_blur)
     hx, hy = gather(x, y, bounds, agreeing(model, x, y, bounds, held) or [int(i) for i in held])
     report("held-out (aligned lines, torch)", predict(model, hx), hy)
     onnx = export(model)

@@ -2,7 +2,8 @@
 
 ``model.npz`` next to this module holds the class order and the network that reads; ``second_opinion.npz``
 a separately trained one (the reader of sessions 4–9) that confirms the characters no check digit covers
-and may stand in where the reader fails; ``objector.npz`` a smaller one that may only object
+and may stand in where the reader fails; ``objector.npz`` a smaller one that may only object, and
+``blur_objector.npz`` one of its size trained on cells smeared by motion blur, which objects to names
 (engine.MrzReader). Two kinds of network are understood:
 
 * ``onnx``: a small CNN (two 3×3 conv + max-pool stages, one hidden dense layer) stored as ONNX bytes and
@@ -29,6 +30,7 @@ from ocr.mrz.segment import CELL
 MODEL_PATH = Path(__file__).with_name("model.npz")
 SECOND_OPINION_PATH = Path(__file__).with_name("second_opinion.npz")
 OBJECTOR_PATH = Path(__file__).with_name("objector.npz")
+BLUR_OBJECTOR_PATH = Path(__file__).with_name("blur_objector.npz")
 F32 = npt.NDArray[np.float32]
 MLP_KEYS = ("w1", "b1", "w2", "b2", "w3", "b3")
 

@@ -12,10 +12,18 @@ import numpy as np
 import numpy.typing as npt
 
 from ocr.image import Image, fit, to_gray
-from ocr.mrz.classify import MODEL_PATH, OBJECTOR_PATH, SECOND_OPINION_PATH, Classifier, load_model
+from ocr.mrz.classify import (
+    BLUR_OBJECTOR_PATH,
+    MODEL_PATH,
+    OBJECTOR_PATH,
+    SECOND_OPINION_PATH,
+    Classifier,
+    load_model,
+)
 from ocr.mrz.height_cue import height_scores
 from ocr.mrz.locate import Candidate, find_candidates
 from ocr.mrz.parse import (
+    BLUR_OBJECTOR_VETO,
     FORMATS,
     WITNESS_CODE_BAR,
     MrzResult,
@@ -299,16 +307,22 @@ class MrzReader:
     networks confidently misreading a name glyph the same way is rarer than one doing so (not impossible:
     a glyph a background line has reshaped fools both; see SECOND_LOOK_BAR). ``objector`` (None without a
     second opinion), a third, smaller network, only objects (_objects): the two larger networks were seen
-    to misread a covered pair alike where it read right."""
+    to misread a covered pair alike where it read right. ``blur_objector`` (None without an objector), a fourth
+    network of the objector's size trained on cells smeared by motion blur, objects to a field no check digit
+    covers that it reads otherwise more likely than not: under motion blur the other three misread name letters
+    alike and confidently."""
 
     def __init__(self, model_path: Path = MODEL_PATH,
                  second_opinion_path: Path | None = SECOND_OPINION_PATH,
-                 objector_path: Path | None = OBJECTOR_PATH) -> None:
+                 objector_path: Path | None = OBJECTOR_PATH,
+                 blur_objector_path: Path | None = BLUR_OBJECTOR_PATH) -> None:
         self.model: Classifier = load_model(model_path)
         self.second_opinion: Classifier | None = (
             load_model(second_opinion_path) if second_opinion_path is not None else None)
         self.objector: Classifier | None = (
             load_model(objector_path) if objector_path is not None and second_opinion_path is not None else None)
+        self.blur_objector: Classifier | None = (
+            load_model(blur_objector_path) if blur_objector_path is not None and self.objector is not None else None)
 
     def read_frame(self, image: Image, budget: float | None = None) -> Reading | None:
         """Best reading of ``image`` (valid if any candidate validates), or None if no MRZ was seen.
@@ -487,12 +501,18 @@ class MrzReader:
                  result: MrzResult) -> bool:
         """Does the third network read a covered glyph so that the check digits could not tell its reading
         from ``result`` (a rival reading, or a check-blind twin), or an uncovered one surely otherwise
-        (parse.objector_vetoes)?"""
+        (parse.objector_vetoes)? Or the fourth, the blur objector, an uncovered one otherwise more likely than
+        not (BLUR_OBJECTOR_VETO)?"""
         if self.objector is None:
             return False
         third = self._decode(self.objector, fmt, cells, heights, shifts)
-        return (rival_under(result, third.probs) or check_blind_disagreement(third.result, result)
-                or objector_vetoes(result, third.probs))
+        if (rival_under(result, third.probs) or check_blind_disagreement(third.result, result)
+                or objector_vetoes(result, third.probs)):
+            return True
+        if self.blur_objector is None:
+            return False
+        return objector_vetoes(result, self._decode(self.blur_objector, fmt, cells, heights, shifts).probs,
+                               BLUR_OBJECTOR_VETO)
 
     @staticmethod
     def _decode(model: Classifier, fmt: str, per_line: list[F32], heights: list[F64], shifts: tuple[float, ...]

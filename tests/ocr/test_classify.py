@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 
 from ocr.errors import ModelError
-from ocr.mrz.classify import MODEL_PATH, OBJECTOR_PATH, SECOND_OPINION_PATH, DenseMlp, OnnxCnn, features, load_model
+from ocr.mrz.classify import (
+    BLUR_OBJECTOR_PATH,
+    MODEL_PATH,
+    OBJECTOR_PATH,
+    SECOND_OPINION_PATH,
+    DenseMlp,
+    OnnxCnn,
+    features,
+    load_model,
+)
 from ocr.mrz.parse import CLASSES
 from ocr.mrz.segment import CELL
 
@@ -32,7 +41,7 @@ def test_shipped_model_gives_probabilities() -> None:
 
 
 def test_shipped_models_are_cnns_and_small() -> None:
-    paths = (MODEL_PATH, SECOND_OPINION_PATH, OBJECTOR_PATH)
+    paths = (MODEL_PATH, SECOND_OPINION_PATH, OBJECTOR_PATH, BLUR_OBJECTOR_PATH)
     for path in paths:
         assert isinstance(load_model(path), OnnxCnn)
         assert path.stat().st_size < 2 * 2**20

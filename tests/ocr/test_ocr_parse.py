@@ -6,7 +6,9 @@ import numpy as np
 
 from ocr.mrz.checks import check_digit
 from ocr.mrz.parse import (
+    BLUR_OBJECTOR_VETO,
     CLASSES,
+    OBJECTOR_VETO,
     check_blind_disagreement,
     check_digits_passed,
     confirms,
@@ -66,6 +68,20 @@ def test_a_reading_is_contradicted_by_another_passing_reading_of_a_covered_chara
     assert not contradicted(reading, [evaluate("TD3", TD3)])
     other = evaluate("TD1", (TD1[0], "1111111M1111111UTO<<<<<<<<<<<1", "ZZZZZZZZ<<ZZZZ<ZZZZZ<<<<<<<<<<"))
     assert not contradicted(reading, [other])
+
+
+def test_the_blur_objector_vetoes_an_uncovered_character_it_reads_more_likely_than_not_as_another() -> None:
+    # the blur objector's bar (BLUR_OBJECTOR_VETO): a name letter it reads as another letter at 0.53 refuses the
+    # reading (session 16: a motion-blurred name `X` the three other networks read `I` at 0.95-0.99)
+    reading = evaluate("TD3", TD3)
+    name_a = TD3[0].index("ANNA")
+    for p, char, vetoed in ((0.53, "K", True), (0.45, "K", False), (0.9, "4", False)):
+        probs = onehot(TD3, 0.97)
+        probs[0][name_a] = (1 - p) / (len(CLASSES) - 1)
+        probs[0][name_a][CLASSES.index(char)] = p
+        assert objector_vetoes(reading, probs, BLUR_OBJECTOR_VETO) is vetoed, (p, char)
+        assert not objector_vetoes(reading, probs)  # under the objector's own bar, 0.9, none of them
+    assert BLUR_OBJECTOR_VETO < OBJECTOR_VETO
 
 
 def test_the_objector_vetoes_an_uncovered_character_it_reads_surely_as_another_the_field_allows() -> None:
