@@ -133,14 +133,35 @@ def motion_kernels() -> F32:
     return np.stack(kernels)
 
 
-def augment(xb: Any, motion_blur: float = 0.0) -> Any:
-    """On top of the pipeline's own variation: sub-pixel shift, scale, shear, occasional blur, contrast, noise;
-    with ``motion_blur`` > 0, that share of the cells is first smeared along a line of random length and angle
-    (the blur objector: motion blur heavier than the frames show)."""
+def crossing_lines() -> F32:
+    """Thin anti-aliased lines across a cell: 16 angles × 8 offsets (a guilloche line through a glyph)."""
+    lines = []
+    for angle in np.linspace(0, math.pi, 16, endpoint=False):
+        for offset in np.linspace(-7, 7, 8):
+            big = np.zeros((4 * CELL, 4 * CELL), np.uint8)  # drawn at 4× and reduced: a line under a pixel wide
+            c, s = math.cos(angle), math.sin(angle)
+            cx, cy = 2 * CELL - 4 * offset * s, 2 * CELL + 4 * offset * c
+            cv2.line(big, (int(cx - 100 * c), int(cy - 100 * s)), (int(cx + 100 * c), int(cy + 100 * s)), 255, 4,
+                     cv2.LINE_AA)
+            lines.append(cv2.resize(big, (CELL, CELL), interpolation=cv2.INTER_AREA).astype(np.float32) / 255)
+    return np.stack(lines)
+
+
+def augment(xb: Any, motion_blur: float = 0.0, lines: float = 0.0) -> Any:
+    """On top of the pipeline's own variation: sub-pixel shift, scale, shear, occasional blur, contrast, noise.
+    With ``lines`` > 0, that share of the cells first gets a thin line across it (ink 0.3–0.9); with
+    ``motion_blur`` > 0, that share is then smeared along a line of random length and angle (the blur objector:
+    crossing lines and motion blur heavier than the frames show)."""
     import torch
     import torch.nn.functional as F
 
     n = len(xb)
+    if lines > 0:
+        bank = torch.from_numpy(crossing_lines())
+        pick = torch.randint(0, len(bank), (n,))
+        crossed = (torch.rand(n) < lines).float().view(n, 1, 1, 1)
+        strength = torch.empty(n, 1, 1, 1).uniform_(0.3, 0.9)
+        xb = torch.maximum(xb, bank[pick].view(n, 1, CELL, CELL) * strength * crossed)
     if motion_blur > 0:
         bank = torch.from_numpy(motion_kernels())
         pick = torch.randint(0, len(bank), (n,))
@@ -163,7 +184,8 @@ def augment(xb: Any, motion_blur: float = 0.0) -> Any:
     return (f / f.max(1, keepdim=True).values.clamp_min(0.2)).reshape(n, 1, CELL, CELL)
 
 
-def fit(x: U8, y: I64, epochs: int, seed: int, width: int = 16, hidden: int = 128, motion_blur: float = 0.0) -> Any:
+def fit(x: U8, y: I64, epochs: int, seed: int, width: int = 16, hidden: int = 128, motion_blur: float = 0.0,
+        lines: float = 0.0) -> Any:
     """AdamW + one-cycle schedule, class-weighted cross-entropy; the last epoch sees unaugmented cells."""
     import torch
     import torch.nn.functional as F
@@ -189,7 +211,7 @@ def fit(x: U8, y: I64, epochs: int, seed: int, width: int = 16, hidden: int = 12
             b = order[s : s + batch]
             xb = feats(x[b])
             if epoch < epochs - 1 or epochs == 1:
-                xb = augment(xb, motion_blur)
+                xb = augment(xb, motion_blur, lines)
             loss = F.cross_entropy(model(xb), labels[b], weight=weight_t)
             opt.zero_grad()
             loss.backward()
@@ -257,6 +279,8 @@ def main() -> int:
                     help="from this frame index on, half the frames of every kind are photo-style")
     ap.add_argument("--motion-blur", type=float, default=0.0,
                     help="share of training cells smeared by a line kernel first (the blur objector: 0.5)")
+    ap.add_argument("--crossing-lines", type=float, default=0.0,
+                    help="share of training cells given a thin line across them first (the blur objector: 0.3)")
     args = ap.parse_args()
     import torch
 
@@ -279,12 +303,14 @@ def main() -> int:
     print(f"{len(x)} cells, {n_lines} lines ({time.time() - t0:.0f}s)", file=sys.stderr)
     # stage 1: a quick model on the engine-grid cells finds the lines whose grid slipped (nonsense labels)
     base = train_lines[::group]
-    first = fit(*gather(x, y, bounds, list(base)), epochs=1, seed=7, motion_blur=args.motion_blur)
+    first = fit(*gather(x, y, bounds, list(base)), epochs=1, seed=7, motion_blur=args.motion_blur,
+                lines=args.crossing_lines)
     keep = agreeing(first, x, y, bounds, base) or [int(i) for i in base]  # (a tiny trial run: keep all)
     print(f"stage 2: {len(keep)}/{len(base)} lines kept", file=sys.stderr)
     # stage 2: from scratch on the clean lines, all shifts
     model = fit(*gather(x, y, bounds, [j for i in keep for j in range(i, i + group)]), epochs=args.epochs, seed=7,
-                width=args.width, hidden=args.hidden, motion_blur=args.motion_blur)
+                width=args.width, hidden=args.hidden, motion_blur=args.motion_blur,
+                lines=args.crossing_lines)
     hx, hy = gather(x, y, bounds, agreeing(model, x, y, bounds, held) or [int(i) for i in held])
     report("held-out (aligned lines, torch)", predict(model, hx), hy)
     onnx = export(model)

@@ -3,8 +3,8 @@
 ``model.npz`` next to this module holds the class order and the network that reads; ``second_opinion.npz``
 a separately trained one (the reader of sessions 4–9) that confirms the characters no check digit covers
 and may stand in where the reader fails; ``objector.npz`` a smaller one that may only object, and
-``blur_objector.npz`` one of its size trained on cells smeared by motion blur, which objects to names
-(engine.MrzReader). Two kinds of network are understood:
+``blur_objector.npz`` one of its size trained on cells crossed by lines and smeared by motion blur, which
+objects to names (engine.MrzReader). Two kinds of network are understood:
 
 * ``onnx``: a small CNN (two 3×3 conv + max-pool stages, one hidden dense layer) stored as ONNX bytes and
   run by OpenCV's ``cv2.dnn``, so the kiosk needs no training framework;

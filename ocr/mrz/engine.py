@@ -308,9 +308,9 @@ class MrzReader:
     a glyph a background line has reshaped fools both; see SECOND_LOOK_BAR). ``objector`` (None without a
     second opinion), a third, smaller network, only objects (_objects): the two larger networks were seen
     to misread a covered pair alike where it read right. ``blur_objector`` (None without an objector), a fourth
-    network of the objector's size trained on cells smeared by motion blur, objects to a field no check digit
-    covers that it reads otherwise more likely than not: under motion blur the other three misread name letters
-    alike and confidently."""
+    network of the objector's size trained on cells crossed by lines and smeared by motion blur, objects to a
+    field no check digit covers that it reads otherwise more likely than not: under motion blur, or where a
+    background line reshapes a letter, the other three misread name letters alike and confidently."""
 
     def __init__(self, model_path: Path = MODEL_PATH,
                  second_opinion_path: Path | None = SECOND_OPINION_PATH,

@@ -587,10 +587,11 @@ OBJECTOR_VETO = 0.9
 
 
 #: the blur objector (engine.MrzReader) refuses a reading whose uncovered character it reads as another character
-#: the field allows more likely than not (objector_vetoes with this bar). It was trained with cells smeared by
-#: motion blur heavier than the frames show, so it reads a blurred name letter where the other three networks are
-#: confidently wrong (session 16: a name `I` read `Z`, an `X` read `I` at 0.95-0.99; it read `I` at 1.00 and `X`
-#: at 0.53). Cost: 5 right reads over 18,000 frames and 2 over 2,000 fresh ones (right letters it reads otherwise)
+#: the field allows more likely than not (objector_vetoes with this bar). It was trained with cells crossed by
+#: lines and smeared by motion blur heavier than the frames show, so it reads a name letter where the other three
+#: networks are confidently wrong alike (session 16: motion-blurred names `I` read `Z` and `X` read `I` at
+#: 0.95-0.99, a `W` a guilloche line closed into `Q`; it reads `I` 0.98, `X` 0.52, `W` 1.00). Cost: 4 right reads
+#: in 22,000 frames (letters it reads otherwise: a document code's second letter, a state, a name)
 BLUR_OBJECTOR_VETO = 0.5
 
 

@@ -188,7 +188,7 @@ def test_a_motion_blurred_name_letter_all_three_networks_misread_is_refused_by_t
         set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     # frame 971 of `make_ocr_set.py --seed 2 --style photo` as the set stores it (OpenCV 5.1): a TD3 name `I`
     # read `Z` (reader 0.81, second opinion 0.93, objector 0.74, steadily); the blur objector, trained on cells
-    # smeared by motion blur, reads `I` (0.81-1.00 by look)
+    # smeared by motion blur, reads `I` (0.98 in the look that was accepted)
     sample = set_frame(2, 971, "td3", "photo")
     wrong = _false_accepted_without(engine, "BLUR_OBJECTOR_VETO", NO_BLUR_VETO, sample, monkeypatch)
     assert wrong.lines[1:] == tuple(sample.lines[1:]) and wrong.lines[0].count("Z") > sample.lines[0].count("Z")
@@ -198,22 +198,20 @@ def test_a_motion_blurred_name_letter_the_blur_objector_doubts_is_refused(
         set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     # frame 764 of `make_ocr_set.py --seed 45 --style photo` as the set stores it (OpenCV 5.1): a TD3 name `X`
     # read `I` at 0.95-0.99 by the three other networks (the first look refused as unsteady, a later one
-    # steady); the blur objector reads `X` more likely than not (0.53), which is enough to refuse a name
+    # steady); the blur objector reads `X` barely more likely than not (0.52), which is enough to refuse a name
     sample = set_frame(45, 764, "td3", "photo")
     wrong = _false_accepted_without(engine, "BLUR_OBJECTOR_VETO", NO_BLUR_VETO, sample, monkeypatch)
     assert wrong.lines[1:] == tuple(sample.lines[1:]) and wrong.lines[0].count("X") < sample.lines[0].count("X")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="known false accept (docs/ocr.md, Known limits): a guilloche line across a name `W` "
-                   "closes its top, and all four networks read `Q` at 0.85-1.00, steadily")
-def test_a_name_letter_a_background_line_reshapes_is_not_accepted(set_frame: SetFrame) -> None:
-    # frame 236 of the fresh `make_ocr_set.py --seed 46` (session 16, made after the blur objector was
-    # chosen) as the set stores it: a TD3 name `W` read `Q` by the reader, the second opinion and the blur
-    # objector (1.00) and the objector (0.85-0.98). Strict: when a change fixes it, this fails and the mark
-    # comes off
+def test_a_name_letter_a_background_line_reshapes_is_refused_by_the_blur_objector(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    # frame 236 of the fresh `make_ocr_set.py --seed 46` (session 16) as the set stores it: a guilloche line
+    # across the top of a TD3 name `W` closes it, and the reader, the second opinion (1.00) and the objector
+    # (0.85-0.98) read `Q`; the blur objector, trained with lines drawn across its cells, reads `W` (1.00)
     sample = set_frame(46, 236, "td3", "synthetic")
-    assert _never_wrong(MrzReader().read(_as_stored(sample)), sample)
+    wrong = _false_accepted_without(engine, "BLUR_OBJECTOR_VETO", NO_BLUR_VETO, sample, monkeypatch)
+    assert wrong.lines[1:] == tuple(sample.lines[1:]) and wrong.lines[0].count("Q") > sample.lines[0].count("Q")
 
 
 def test_in_camera_mode_a_single_frame_name_misread_is_outvoted_by_the_next_frames(set_frame: SetFrame) -> None:
