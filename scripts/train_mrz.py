@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the MRZ character models shipped in ocr/mrz/ (model, second_opinion, objector: small CNNs, ONNX bytes).
+"""Train the MRZ character models shipped in ocr/mrz/ (model, second_opinion, objector, blur_objector: small CNNs).
 
 Training cells come from the real pipeline: synthetic frames (OCR-B glyphs from Debian ``fonts-ocr-b``,
 rotation, perspective, blur, noise, JPEG, glare, guilloche) are located, rectified and segmented exactly as
@@ -14,7 +14,10 @@ Deterministic: fixed seeds everywhere, one torch thread (frames use seeds disjoi
 
 The shipped reader (model.npz, session 10): ``--frames 10000 --workers 2 --threads 2``. The second opinion
 (second_opinion.npz) is the reader of sessions 4–9 (the defaults, 5000 frames, an older pipeline's cells);
-the objector (objector.npz) the smaller net: ``--epochs 4 --width 16 --hidden 128`` (docs/ocr.md, Training).
+the objector (objector.npz) the smaller net: ``--epochs 4 --width 16 --hidden 128``; the blur objector
+(blur_objector.npz, session 16) the smaller net on other frames with extra augmentation: ``--frames 6000
+--workers 2 --threads 2 --epochs 4 --width 16 --hidden 128 --seed-base 40000000 --photo-from 0 --motion-blur 0.5
+--crossing-lines 0.3`` (docs/ocr.md, Training).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import io
 import math
 import sys
 import time
-from functools import partial
+from functools import lru_cache, partial
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -120,6 +123,7 @@ def feats(x: U8) -> Any:
     return f.reshape(-1, 1, CELL, CELL)
 
 
+@lru_cache(maxsize=1)  # built once, not per batch
 def motion_kernels() -> F32:
     """9×9 line kernels: lengths 2–9 cell pixels (a fifth of the cap height to more than half) at 12 angles."""
     kernels = []
@@ -133,6 +137,7 @@ def motion_kernels() -> F32:
     return np.stack(kernels)
 
 
+@lru_cache(maxsize=1)
 def crossing_lines() -> F32:
     """Thin anti-aliased lines across a cell: 16 angles × 8 offsets (a guilloche line through a glyph)."""
     lines = []
