@@ -590,8 +590,8 @@ OBJECTOR_VETO = 0.9
 #: the field allows more likely than not (objector_vetoes with this bar). It was trained with cells crossed by
 #: lines and smeared by motion blur heavier than the frames show, so it reads a name letter where the other three
 #: networks are confidently wrong alike (session 16: motion-blurred names `I` read `Z` and `X` read `I` at
-#: 0.95-0.99, a `W` a guilloche line closed into `Q`; it reads `I` 0.98, `X` 0.52, `W` 1.00). Cost: 4 right reads
-#: in 22,000 frames (letters it reads otherwise: a document code's second letter, a state, a name)
+#: 0.95-0.99, a `W` a guilloche line closed into `Q`; it reads `I` 0.98, `X` 0.52, `W` 1.00). Cost: 5 right reads
+#: in 24,000 frames (letters it reads otherwise: a document code's second letter, a state, a name)
 BLUR_OBJECTOR_VETO = 0.5
 
 
