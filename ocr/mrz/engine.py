@@ -34,6 +34,7 @@ from ocr.mrz.parse import (
     decode,
     faint_overload,
     holds_still,
+    network_mend,
     objector_vetoes,
     passes_check_digits,
     rival_under,
@@ -495,7 +496,39 @@ class MrzReader:
                 and not rival_under(second.result, reading.probs)
                 and not self._objects(fmt, cells, heights, shifts, second.result)):
             return _checked(second, "second_opinion", True)
-        return reading
+        mended = self._mended(fmt, cells, heights, shifts, reading, second)
+        return reading if mended is None else mended
+
+    def _mended(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
+                reading: Reading, second: Reading) -> Reading | None:
+        """Neither the reader's nor the second opinion's reading stands: the reader's with glyphs another
+        network read otherwise put in, where the check digits single out one such change (parse.network_mend;
+        ``checks["network_mend"]``). It must pass what the second opinion's reading must pass standing in (the
+        reader vouches for the fields no check digit covers, no glyph mended to a check-blind twin unless read
+        surely, no other reading the reader's or the second opinion's probabilities see beside it, the
+        objectors), and no network may read a covered glyph as its check-blind twin (+8 exact reads over 24,000
+        frames, 0 false accepts; session 17)."""
+        if self.objector is None:
+            return None
+        witnesses = [second, self._decode(self.objector, fmt, cells, heights, shifts)]
+        if self.blur_objector is not None:
+            witnesses.append(self._decode(self.blur_objector, fmt, cells, heights, shifts))
+        found = network_mend(reading.result, reading.probs, [w.probs for w in witnesses])
+        if found is None:
+            return None
+        lines, probs = found
+        mended = self._decoded(fmt, probs, heights)
+        if mended.result.lines != lines or not mended.result.valid:
+            return None  # decoded again, a rule refused a glyph (ambiguity guard, height, confidence)
+        if not (confirms(reading.result, mended.result)
+                and surely_mended(reading.result, mended.result, mended.probs)
+                and unambiguous_under(mended.result, reading.probs)
+                and not rival_under(mended.result, reading.probs)
+                and not rival_under(mended.result, second.probs)
+                and not any(check_blind_disagreement(w.result, mended.result) for w in witnesses)
+                and not self._objects(fmt, cells, heights, shifts, mended.result)):
+            return None
+        return _checked(mended, "network_mend", True)
 
     def _objects(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
                  result: MrzResult) -> bool:
@@ -521,9 +554,13 @@ class MrzReader:
         # average the grid cut at small offsets: a character read the same way when the cell slides by a
         # fraction of the pitch is a character really there
         probs = model.probs(np.concatenate(per_line)).reshape(len(per_line), len(shifts), n, -1)
-        split = tuple(np.asarray(p.mean(axis=0), np.float32) for p in probs)
-        result = decode(fmt, list(split), [height_scores(p, h) for p, h in zip(split, heights, strict=True)])
-        return Reading(result, split)
+        return MrzReader._decoded(fmt, [np.asarray(p.mean(axis=0), np.float32) for p in probs], heights)
+
+    @staticmethod
+    def _decoded(fmt: str, probs: list[F32], heights: list[F64]) -> Reading:
+        """Field-type decode of per-line class probabilities (glyph heights weighing in)."""
+        result = decode(fmt, probs, [height_scores(p, h) for p, h in zip(probs, heights, strict=True)])
+        return Reading(result, tuple(probs))
 
     def read(self, image: Image, budget: float | None = None) -> MrzResult | None:
         reading = self.read_frame(image, budget)

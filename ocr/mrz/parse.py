@@ -5,8 +5,10 @@ character *allowed by the field type* (digits in dates, letters in names, …). 
 made: a confusable glyph (``O``/``0``, ``I``/``1``, ``B``/``8`` …) is mapped into the field's alphabet, and the
 result counts as read only if every check digit validates and every character is confidently recognised.
 No search over alternative characters is done to force check digits to pass: a wrong key locks patients out.
-Alternatives are searched only to refuse: if swapping glyphs in doubt gives another reading the check digits
-also accept, the digits vouch for neither (``_guard_ambiguous_readings``). A glyph's height may settle a
+Alternatives are searched to refuse: if swapping glyphs in doubt gives another reading the check digits
+also accept, the digits vouch for neither (``_guard_ambiguous_readings``). The one search that mends
+(``network_mend``) puts in only characters another network read, and only where exactly one such change
+passes every check digit. A glyph's height may settle a
 digit/letter pair the classifier is unsure of (see height_cue.py).
 """
 
@@ -757,3 +759,60 @@ def holds_still(reading: MrzResult, slid: list[Probs]) -> bool:
                 return False
     return True
 
+
+
+#: a network mend (network_mend) changes at most this many glyphs of the reader's reading …
+MEND_GLYPHS = 2
+#: … and is not tried where the other networks read more covered glyphs otherwise than this (garbage, or a
+#: grid slipped: too many combinations for the check digits to single one out)
+MAX_MEND_POSITIONS = 8
+
+
+def network_mend(reading: MrzResult, reader_probs: Sequence[Probs], others: Sequence[Sequence[Probs]]
+                 ) -> tuple[tuple[str, ...], list[Probs]] | None:
+    """The reader's ``reading`` (``reader_probs``) fails a check digit; ``others``: the other networks' class
+    probabilities for the same cells. Where another network reads a covered glyph as another character its
+    field allows (its top choice, at least RIVAL_BAR), that character is a candidate. If exactly one change
+    of at most MEND_GLYPHS glyphs to candidates passes every check digit, returns the mended lines and the
+    reader's probabilities with each changed glyph's row replaced by that of the network surest of it (to be
+    decoded again and weighed by every rule, engine.MrzReader._mended); otherwise None. Every character of
+    a mended reading was read by some network, and the check digits chose among readings the networks
+    made, not among all characters. Seen: a TD3 document-number `0` the reader read `O` (0.64) and the
+    other three `0` (0.52-0.60); the reader's reading failed, and so did the second opinion's (another
+    glyph)."""
+    layout = _layout_of(reading)
+    if passes_check_digits(reading) or not _structure_ok(layout, reading.lines):
+        return None
+    candidates: dict[tuple[int, int], dict[str, npt.NDArray[np.float32]]] = {}
+    for probs in others:
+        for li, (rows, text, covered, alphabets) in enumerate(
+                zip(probs, reading.lines, layout.covered, layout.alphabets, strict=True)):
+            for j, row in enumerate(rows):
+                if not covered[j]:
+                    continue
+                idx = _allowed_indices(alphabets[j])
+                best = CLASSES[idx[int(np.argmax(row[idx]))]]
+                if best == text[j] or float(row[_INDEX[best]]) < RIVAL_BAR:
+                    continue
+                held = candidates.setdefault((li, j), {})
+                if best not in held or float(held[best][_INDEX[best]]) < float(row[_INDEX[best]]):
+                    held[best] = row
+    if not candidates or len(candidates) > MAX_MEND_POSITIONS:
+        return None
+    passing: list[tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[str, ...]]] = []
+    for size in range(1, MEND_GLYPHS + 1):
+        for positions in itertools.combinations(sorted(candidates), size):
+            for chars in itertools.product(*(sorted(candidates[pos]) for pos in positions)):
+                lines = [list(text) for text in reading.lines]
+                for (li, j), char in zip(positions, chars, strict=True):
+                    lines[li][j] = char
+                mended = tuple("".join(text) for text in lines)
+                if all(_check_digits(layout, mended).values()):
+                    passing.append((positions, chars, mended))
+    if len(passing) != 1:
+        return None
+    positions, chars, mended = passing[0]
+    probs = [np.array(p, copy=True) for p in reader_probs]
+    for (li, j), char in zip(positions, chars, strict=True):
+        probs[li][j] = candidates[(li, j)][char]
+    return mended, probs
