@@ -213,6 +213,30 @@ def test_a_name_letter_the_other_networks_misread_alike_is_refused_by_the_blur_o
     assert misread == {(right, read)}
 
 
+#: synthetic frames (seed, index, kind) where neither the reader's reading nor the second opinion's stands, and
+#: the network mend puts in the one glyph another network read that passes every check digit (session 17)
+NETWORK_MEND_FRAMES = [
+    # TD3 document number `F` read `E` by the reader (0.89); the other three networks read `F` (1.00)
+    pytest.param(34, 977, "td3", id="s34-977-F-read-E"),
+    # a generic TD1's line 2 optional-data filler `<` read `6` by the reader (0.96) and the objector; the second
+    # opinion reads `<` (0.79), the blur objector `<` (1.00)
+    pytest.param(48, 46, "td1", id="s48-46-filler-read-6"),
+]
+
+
+@pytest.mark.parametrize(("seed", "index", "kind"), NETWORK_MEND_FRAMES)
+def test_a_glyph_the_reader_misread_is_mended_by_what_another_network_read(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch, seed: int, index: int, kind: str) -> None:
+    sample = set_frame(seed, index, kind, "synthetic")
+    image = _as_stored(sample)
+    result = MrzReader().read(image)
+    assert result is not None and result.valid and result.lines == tuple(sample.lines)
+    assert result.checks["network_mend"]
+    monkeypatch.setattr(engine, "network_mend", lambda *args: None)
+    without = MrzReader().read(image)
+    assert without is None or not without.valid
+
+
 def test_in_camera_mode_a_single_frame_name_misread_is_outvoted_by_the_next_frames(set_frame: SetFrame) -> None:
     # the voter's own defence, without the blur objector: frame 971 above (seed 2), false-accepted by the other
     # three networks, as a camera's first frame, then fresh frames of the same MRZ. The voter releases an MRZ

@@ -17,6 +17,7 @@ from ocr.mrz.parse import (
     evaluate,
     faint_overload,
     holds_still,
+    network_mend,
     objector_vetoes,
     passes_check_digits,
     rival_under,
@@ -540,3 +541,65 @@ def test_a_mended_digit_where_no_letter_is_allowed_needs_no_extra_sureness() -> 
     second = decode("TD1", second_probs)
     assert not reader.valid and second.valid and second.lines == TD1
     assert surely_mended(reader, second, second_probs)
+
+
+def _reader_misreads_0_as_O(probs: list[np.ndarray]) -> tuple[str, str]:
+    """The specimen TD3 with its document number's `0` (line 2, position 5) read `O` (0.64) by the reader."""
+    misread = (TD3[0], TD3[1][:5] + "O" + TD3[1][6:])
+    probs[1][5] = glyph_row({"O": 0.64, "0": 0.36})
+    return misread
+
+
+def test_a_network_mend_puts_in_the_one_character_another_network_read_that_passes_the_check_digits() -> None:
+    reader_probs = onehot(TD3)
+    misread = _reader_misreads_0_as_O(reader_probs)
+    reading = decode("TD3", reader_probs)
+    assert reading.lines == misread and not reading.valid
+    other = onehot(TD3)
+    other[1][5] = glyph_row({"0": 0.6, "O": 0.4})
+    found = network_mend(reading, reader_probs, [onehot(misread), other])
+    assert found is not None
+    lines, probs = found
+    assert lines == TD3
+    # the mended glyph's row is the other network's; every other row is the reader's
+    assert np.array_equal(probs[1][5], other[1][5])
+    assert all(np.array_equal(probs[k][j], reader_probs[k][j]) for k in range(2) for j in range(44)
+               if (k, j) != (1, 5))
+    assert decode("TD3", probs).valid
+
+
+def test_a_network_mend_needs_a_network_that_read_the_character_surely_enough() -> None:
+    reader_probs = onehot(TD3)
+    reading = decode("TD3", reader_probs)
+    assert reading.valid and network_mend(reading, reader_probs, [onehot(TD3)]) is None  # nothing to mend
+    misread = _reader_misreads_0_as_O(reader_probs)
+    reading = decode("TD3", reader_probs)
+    # no other network reads the glyph otherwise: the check digits alone do not choose a character
+    assert network_mend(reading, reader_probs, [onehot(misread), onehot(misread)]) is None
+    # one that does, below RIVAL_BAR (0.5), is not enough either
+    unsure = onehot(misread)
+    unsure[1][5] = glyph_row({"0": 0.45, "O": 0.3, "Q": 0.25})
+    assert network_mend(reading, reader_probs, [unsure]) is None
+
+
+def test_a_network_mend_is_refused_where_two_changes_the_networks_read_pass_the_check_digits() -> None:
+    reader_probs = onehot(TD3)
+    misread = _reader_misreads_0_as_O(reader_probs)
+    reading = decode("TD3", reader_probs)
+    other = onehot(TD3)
+    other[1][5] = glyph_row({"0": 0.6, "O": 0.4})
+    # `9` read `5` at position 2 (weight 1, as position 5's) mends the same check digits as `O` read `0`
+    # (-4 against -24): the check digits cannot choose between the two networks' characters
+    other[1][2] = glyph_row({"5": 0.7, "9": 0.3})
+    assert evaluate("TD3", (misread[0], misread[1][:2] + "5" + misread[1][3:])).valid
+    assert network_mend(reading, reader_probs, [other]) is None
+
+
+def test_a_network_mend_never_changes_a_glyph_no_check_digit_covers() -> None:
+    # a name letter another network reads otherwise is no candidate, even where it alone would be left
+    reader_probs = onehot(TD3)
+    misread = _reader_misreads_0_as_O(reader_probs)
+    reading = decode("TD3", reader_probs)
+    other = onehot(misread)
+    other[0][5] = glyph_row({"F": 0.99})  # the name's `E`
+    assert network_mend(reading, reader_probs, [other]) is None
