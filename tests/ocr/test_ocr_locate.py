@@ -237,6 +237,29 @@ def test_a_glyph_the_reader_misread_is_mended_by_what_another_network_read(
     assert without is None or not without.valid
 
 
+#: synthetic frames (seed, index, kind) mended to a `0`/`O` no network read at 0.95: no network gives the mended
+#: character's check-blind twins 0.01 (parse.no_twin_seen, session 17)
+NO_TWIN_FRAMES = [
+    # TD3 document-number `0` read `O` by the reader (0.64); the other three read `0` at 0.52-0.60
+    pytest.param(32, 755, "td3", id="s32-755-0-read-O"),
+    # TD1 document-number `O` read `0` by the reader (0.96) and the second opinion; the objector reads `O` (0.77)
+    pytest.param(42, 805, "td1", id="s42-805-O-read-0"),
+]
+
+
+@pytest.mark.parametrize(("seed", "index", "kind"), NO_TWIN_FRAMES)
+def test_a_glyph_with_check_blind_twins_is_mended_where_no_network_sees_a_twin(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch, seed: int, index: int, kind: str) -> None:
+    sample = set_frame(seed, index, kind, "synthetic")
+    image = _as_stored(sample)
+    result = MrzReader().read(image)
+    assert result is not None and result.valid and result.lines == tuple(sample.lines)
+    assert result.checks["network_mend"]
+    monkeypatch.setattr(engine, "no_twin_seen", lambda *args: False)
+    without = MrzReader().read(image)
+    assert without is None or not without.valid
+
+
 def test_in_camera_mode_a_single_frame_name_misread_is_outvoted_by_the_next_frames(set_frame: SetFrame) -> None:
     # the voter's own defence, without the blur objector: frame 971 above (seed 2), false-accepted by the other
     # three networks, as a camera's first frame, then fresh frames of the same MRZ. The voter releases an MRZ
