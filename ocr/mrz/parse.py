@@ -818,25 +818,3 @@ def network_mend(reading: MrzResult, reader_probs: Sequence[Probs], others: Sequ
     for (li, j), char in zip(positions, chars, strict=True):
         probs[li][j] = candidates[(li, j)][char]
     return mended, probs
-
-
-#: a mended glyph's check-blind twins are "unseen" when no network gives them together this much (no_twin_seen)
-TWIN_UNSEEN = 0.01
-
-
-def no_twin_seen(reader: MrzResult, reading: MrzResult, probs: Sequence[Sequence[Probs]]) -> bool:
-    """Does no network (``probs``, each network's class probabilities for the same cells) give the check-blind
-    twins of a glyph ``reading`` reads otherwise than ``reader`` together TWIN_UNSEEN or more? The check digits
-    cannot tell a mended character from its twins (values 10, 20 or 30 apart); surely_mended asks the mending
-    network to read it at MEND_BAR, this asks instead that no network see a twin at all. Seen (session 17): a
-    TD3 document-number `0` read `O` by the reader (0.64) and `0` by the other three (0.52-0.60); every network
-    gave `0`'s twins (`A`, `K`, `U`) less than 0.01."""
-    layout = _layout_of(reading)
-    for li, (mine, theirs) in enumerate(zip(reader.lines, reading.lines, strict=True)):
-        for j, (x, y) in enumerate(zip(mine, theirs, strict=True)):
-            if x == y:
-                continue
-            twins = [_INDEX[c] for c in layout.alphabets[li][j] if c != y and (char_value(c) - char_value(y)) % 10 == 0]
-            if any(float(network[li][j][twins].sum()) >= TWIN_UNSEEN for network in probs):
-                return False
-    return True
