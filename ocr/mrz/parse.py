@@ -760,7 +760,6 @@ def holds_still(reading: MrzResult, slid: list[Probs]) -> bool:
     return True
 
 
-
 #: a network mend (network_mend) changes at most this many glyphs of the reader's reading: one. Two changes under
 #: one check digit are vouched for by their sum only, and at two every mend that gained a read over 24,000 frames
 #: changed one glyph (session 17) …

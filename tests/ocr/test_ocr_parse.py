@@ -9,6 +9,7 @@ from ocr.mrz.parse import (
     BLUR_OBJECTOR_VETO,
     CLASSES,
     OBJECTOR_VETO,
+    MrzResult,
     check_blind_disagreement,
     check_digits_passed,
     confirms,
@@ -550,13 +551,19 @@ def _reader_misreads_0_as_O(probs: list[np.ndarray]) -> tuple[str, str]:
     return misread
 
 
-def test_a_network_mend_puts_in_the_one_character_another_network_read_that_passes_the_check_digits() -> None:
+def _misread_and_mender() -> tuple[list[np.ndarray], tuple[str, str], MrzResult, list[np.ndarray]]:
+    """The reader's probabilities, lines and reading of _reader_misreads_0_as_O, and another network's
+    probabilities reading that glyph `0` (0.6)."""
     reader_probs = onehot(TD3)
     misread = _reader_misreads_0_as_O(reader_probs)
-    reading = decode("TD3", reader_probs)
-    assert reading.lines == misread and not reading.valid
     other = onehot(TD3)
     other[1][5] = glyph_row({"0": 0.6, "O": 0.4})
+    return reader_probs, misread, decode("TD3", reader_probs), other
+
+
+def test_a_network_mend_puts_in_the_one_character_another_network_read_that_passes_the_check_digits() -> None:
+    reader_probs, misread, reading, other = _misread_and_mender()
+    assert reading.lines == misread and not reading.valid
     found = network_mend(reading, reader_probs, [onehot(misread), other])
     assert found is not None
     lines, probs = found
@@ -583,11 +590,7 @@ def test_a_network_mend_needs_a_network_that_read_the_character_surely_enough() 
 
 
 def test_a_network_mend_is_refused_where_two_changes_the_networks_read_pass_the_check_digits() -> None:
-    reader_probs = onehot(TD3)
-    misread = _reader_misreads_0_as_O(reader_probs)
-    reading = decode("TD3", reader_probs)
-    other = onehot(TD3)
-    other[1][5] = glyph_row({"0": 0.6, "O": 0.4})
+    reader_probs, misread, reading, other = _misread_and_mender()
     # `9` read `5` at position 2 (weight 1, as position 5's) mends the same check digits as `O` read `0`
     # (-4 against -24): the check digits cannot choose between the two networks' characters
     other[1][2] = glyph_row({"5": 0.7, "9": 0.3})
