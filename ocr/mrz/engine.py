@@ -510,9 +510,10 @@ class MrzReader:
         frames, none lost, 0 false accepts; session 17)."""
         if self.objector is None:
             return None
-        witnesses = [second, self._decode(self.objector, fmt, cells, heights, shifts)]
-        if self.blur_objector is not None:
-            witnesses.append(self._decode(self.blur_objector, fmt, cells, heights, shifts))
+        third = self._decode(self.objector, fmt, cells, heights, shifts)
+        fourth = (None if self.blur_objector is None
+                  else self._decode(self.blur_objector, fmt, cells, heights, shifts))
+        witnesses = [w for w in (second, third, fourth) if w is not None]
         found = network_mend(reading.result, reading.probs, [w.probs for w in witnesses])
         if found is None:
             return None
@@ -526,26 +527,29 @@ class MrzReader:
                 and not rival_under(mended.result, reading.probs)
                 and not rival_under(mended.result, second.probs)
                 and not any(check_blind_disagreement(w.result, mended.result) for w in witnesses)
-                and not self._objects(fmt, cells, heights, shifts, mended.result)):
+                and not self._objects(fmt, cells, heights, shifts, mended.result, (third, fourth))):
             return None
         return _checked(mended, "network_mend", True)
 
     def _objects(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
-                 result: MrzResult) -> bool:
+                 result: MrzResult, decoded: tuple[Reading, Reading | None] | None = None) -> bool:
         """Does the third network read a covered glyph so that the check digits could not tell its reading
         from ``result`` (a rival reading, or a check-blind twin), or an uncovered one surely otherwise
         (parse.objector_vetoes)? Or the fourth, the blur objector, an uncovered one otherwise more likely than
-        not (BLUR_OBJECTOR_VETO)?"""
+        not (BLUR_OBJECTOR_VETO)? ``decoded``: the two objectors' readings of these cells, if already made
+        (otherwise the blur objector is run only if the objector does not object)."""
         if self.objector is None:
             return False
-        third = self._decode(self.objector, fmt, cells, heights, shifts)
+        third = decoded[0] if decoded else self._decode(self.objector, fmt, cells, heights, shifts)
         if (rival_under(result, third.probs) or check_blind_disagreement(third.result, result)
                 or objector_vetoes(result, third.probs)):
             return True
         if self.blur_objector is None:
             return False
-        return objector_vetoes(result, self._decode(self.blur_objector, fmt, cells, heights, shifts).probs,
-                               BLUR_OBJECTOR_VETO)
+        fourth = decoded[1] if decoded else None
+        if fourth is None:
+            fourth = self._decode(self.blur_objector, fmt, cells, heights, shifts)
+        return objector_vetoes(result, fourth.probs, BLUR_OBJECTOR_VETO)
 
     @staticmethod
     def _decode(model: Classifier, fmt: str, per_line: list[F32], heights: list[F64], shifts: tuple[float, ...]
