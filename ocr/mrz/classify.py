@@ -4,7 +4,9 @@
 a separately trained one (the reader of sessions 4–9) that confirms the characters no check digit covers
 and may stand in where the reader fails; ``objector.npz`` a smaller one that may only object, and
 ``blur_objector.npz`` one of its size trained on cells crossed by lines and smeared by motion blur, which
-objects to names (engine.MrzReader). Two kinds of network are understood:
+objects to names; ``co_reader.npz`` one of the objector's size trained on other frames under motion blur, whose
+probabilities averaged with the reader's give a reading that may stand in where no other stands
+(engine.MrzReader). Two kinds of network are understood:
 
 * ``onnx``: a small CNN (two 3×3 conv + max-pool stages, one hidden dense layer) stored as ONNX bytes and
   run by OpenCV's ``cv2.dnn``, so the kiosk needs no training framework;
@@ -31,6 +33,7 @@ MODEL_PATH = Path(__file__).with_name("model.npz")
 SECOND_OPINION_PATH = Path(__file__).with_name("second_opinion.npz")
 OBJECTOR_PATH = Path(__file__).with_name("objector.npz")
 BLUR_OBJECTOR_PATH = Path(__file__).with_name("blur_objector.npz")
+CO_READER_PATH = Path(__file__).with_name("co_reader.npz")
 F32 = npt.NDArray[np.float32]
 MLP_KEYS = ("w1", "b1", "w2", "b2", "w3", "b3")
 
@@ -98,7 +101,7 @@ class OnnxCnn(Classifier):
         return out.reshape(len(x), -1)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def load_model(path: Path = MODEL_PATH) -> Classifier:
     """The classifier in ``path``; ``ModelError`` if it is missing, unreadable or for other classes."""
     model: Classifier

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from ocr.image import Image, fit, to_gray
 from ocr.mrz.classify import (
     BLUR_OBJECTOR_PATH,
+    CO_READER_PATH,
     MODEL_PATH,
     OBJECTOR_PATH,
     SECOND_OPINION_PATH,
@@ -311,12 +312,15 @@ class MrzReader:
     to misread a covered pair alike where it read right. ``blur_objector`` (None without an objector), a fourth
     network of the objector's size trained on cells crossed by lines and smeared by motion blur, objects to a
     field no check digit covers that it reads otherwise more likely than not: under motion blur, or where a
-    background line reshapes a letter, the other three misread name letters alike and confidently."""
+    background line reshapes a letter, the other three misread name letters alike and confidently.
+    ``co_reader`` (None without a second opinion), a fifth network of the objector's size trained on other frames
+    under motion blur, reads together with the reader where no reading of a look stands (_paired)."""
 
     def __init__(self, model_path: Path = MODEL_PATH,
                  second_opinion_path: Path | None = SECOND_OPINION_PATH,
                  objector_path: Path | None = OBJECTOR_PATH,
-                 blur_objector_path: Path | None = BLUR_OBJECTOR_PATH) -> None:
+                 blur_objector_path: Path | None = BLUR_OBJECTOR_PATH,
+                 co_reader_path: Path | None = CO_READER_PATH) -> None:
         self.model: Classifier = load_model(model_path)
         self.second_opinion: Classifier | None = (
             load_model(second_opinion_path) if second_opinion_path is not None else None)
@@ -324,6 +328,8 @@ class MrzReader:
             load_model(objector_path) if objector_path is not None and second_opinion_path is not None else None)
         self.blur_objector: Classifier | None = (
             load_model(blur_objector_path) if blur_objector_path is not None and self.objector is not None else None)
+        self.co_reader: Classifier | None = (
+            load_model(co_reader_path) if co_reader_path is not None and second_opinion_path is not None else None)
 
     def read_frame(self, image: Image, budget: float | None = None) -> Reading | None:
         """Best reading of ``image`` (valid if any candidate validates), or None if no MRZ was seen.
@@ -481,15 +487,24 @@ class MrzReader:
         # as a witness (parse.confirms) the reader need read the code fields only more likely than not: a
         # reading it is less sure of can neither stand nor vouch for the second opinion's. Garbage (a frame
         # without an MRZ, a slipped grid) costs one network, not two
-        if self.second_opinion is None or not (
-                reading.result.valid or sure_of_unchecked(reading.result, code_bar=WITNESS_CODE_BAR)):
+        if self.second_opinion is None:
             return reading
+        if not (reading.result.valid or sure_of_unchecked(reading.result, code_bar=WITNESS_CODE_BAR)):
+            # unsure of a field no check digit covers, the reader may still read it with the co-reader
+            if not passes_check_digits(reading.result):
+                return reading
+            second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
+            _note_passing(second, passing)
+            return self._paired(fmt, cells, heights, shifts, passing, reading, second) or reading
         second = self._decode(self.second_opinion, fmt, cells, heights, shifts)
         _note_passing(second, passing)
         if reading.result.valid:
-            return _checked(reading, "second_opinion", confirms(second.result, reading.result)
-                            and not rival_under(reading.result, second.probs)
-                            and not self._objects(fmt, cells, heights, shifts, reading.result))
+            vouched = _checked(reading, "second_opinion", confirms(second.result, reading.result)
+                               and not rival_under(reading.result, second.probs)
+                               and not self._objects(fmt, cells, heights, shifts, reading.result))
+            if vouched.result.valid:
+                return vouched
+            return self._paired(fmt, cells, heights, shifts, passing, reading, second) or vouched
         if (second.result.valid and confirms(reading.result, second.result)
                 and surely_mended(reading.result, second.result, second.probs)
                 and unambiguous_under(second.result, reading.probs)
@@ -497,7 +512,33 @@ class MrzReader:
                 and not self._objects(fmt, cells, heights, shifts, second.result)):
             return _checked(second, "second_opinion", True)
         mended = self._mended(fmt, cells, heights, shifts, reading, second)
-        return reading if mended is None else mended
+        if mended is not None:
+            return mended
+        return self._paired(fmt, cells, heights, shifts, passing, reading, second) or reading
+
+    def _paired(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
+                passing: list[MrzResult], reading: Reading, second: Reading) -> Reading | None:
+        """No reading of a look stands: the reading of the reader's and the co-reader's class probabilities
+        averaged, where one network is unsure of a glyph the other reads surely. It stands on the rules the
+        reader's own reading stands on (valid when decoded, the second opinion confirms it, no rival under the
+        second opinion's or the objectors' probabilities, no veto), and the reader's own probabilities must see
+        neither another passing reading beside it (unambiguous_under) nor a rival (rival_under): the co-reader
+        being surer of a glyph the reader found ambiguous does not settle it (session 18: +7 exact reads over
+        28,000 frames, none lost, 0 false accepts)."""
+        if self.co_reader is None:
+            return None
+        co = self._probs(self.co_reader, fmt, cells, shifts)
+        pair = self._decoded(fmt, [np.asarray((r + c) / 2, np.float32) for r, c in zip(reading.probs, co, strict=True)],
+                             heights)
+        _note_passing(pair, passing)
+        result = pair.result
+        if not (result.valid and confirms(second.result, result)
+                and not rival_under(result, second.probs)
+                and unambiguous_under(result, reading.probs)
+                and not rival_under(result, reading.probs)
+                and not self._objects(fmt, cells, heights, shifts, result)):
+            return None
+        return _checked(pair, "co_reader", True)
 
     def _mended(self, fmt: str, cells: list[F32], heights: list[F64], shifts: tuple[float, ...],
                 reading: Reading, second: Reading) -> Reading | None:
@@ -554,11 +595,15 @@ class MrzReader:
     @staticmethod
     def _decode(model: Classifier, fmt: str, per_line: list[F32], heights: list[F64], shifts: tuple[float, ...]
                 ) -> Reading:
+        return MrzReader._decoded(fmt, MrzReader._probs(model, fmt, per_line, shifts), heights)
+
+    @staticmethod
+    def _probs(model: Classifier, fmt: str, per_line: list[F32], shifts: tuple[float, ...]) -> list[F32]:
+        """Per line, ``model``'s class probabilities of the cells, averaged over the grid offsets: a character
+        read the same way when the cell slides by a fraction of the pitch is a character really there."""
         n = FORMATS[fmt][1]
-        # average the grid cut at small offsets: a character read the same way when the cell slides by a
-        # fraction of the pitch is a character really there
         probs = model.probs(np.concatenate(per_line)).reshape(len(per_line), len(shifts), n, -1)
-        return MrzReader._decoded(fmt, [np.asarray(p.mean(axis=0), np.float32) for p in probs], heights)
+        return [np.asarray(p.mean(axis=0), np.float32) for p in probs]
 
     @staticmethod
     def _decoded(fmt: str, probs: list[F32], heights: list[F64]) -> Reading:

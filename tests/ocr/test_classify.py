@@ -13,6 +13,7 @@ import pytest
 from ocr.errors import ModelError
 from ocr.mrz.classify import (
     BLUR_OBJECTOR_PATH,
+    CO_READER_PATH,
     MODEL_PATH,
     OBJECTOR_PATH,
     SECOND_OPINION_PATH,
@@ -41,11 +42,11 @@ def test_shipped_model_gives_probabilities() -> None:
 
 
 def test_shipped_models_are_cnns_and_small() -> None:
-    paths = (MODEL_PATH, SECOND_OPINION_PATH, OBJECTOR_PATH, BLUR_OBJECTOR_PATH)
+    paths = (MODEL_PATH, SECOND_OPINION_PATH, OBJECTOR_PATH, BLUR_OBJECTOR_PATH, CO_READER_PATH)
     for path in paths:
         assert isinstance(load_model(path), OnnxCnn)
         assert path.stat().st_size < 2 * 2**20
-    # the second opinion and the objector are worth something only as separately trained networks
+    # the second opinion, the objectors and the co-reader are worth something only as separately trained networks
     networks = set()
     for path in paths:
         with np.load(path) as model:

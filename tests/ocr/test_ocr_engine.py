@@ -199,7 +199,7 @@ def _averaged_retry_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Second looks only as the average of three slid cuts, so that _Looks can tell them apart; and no
     second-opinion network, so that the second look's own rule is what is tested."""
     monkeypatch.setattr(engine, "RETRY_SHIFTS", ((0.0, -0.12, 0.12),))
-    monkeypatch.setattr(engine.MrzReader.__init__, "__defaults__", (engine.MODEL_PATH, None, None, None))
+    monkeypatch.setattr(engine.MrzReader.__init__, "__defaults__", (engine.MODEL_PATH, None, None, None, None))
 
 
 @pytest.mark.usefixtures("_averaged_retry_only")

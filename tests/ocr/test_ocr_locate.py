@@ -253,6 +253,29 @@ def test_a_mend_to_a_glyph_with_check_blind_twins_needs_the_mending_network_sure
     assert wrong.checks["network_mend"]
 
 
+
+#: frames (seed, index, kind, style) read by the reader and the co-reader together (MrzReader._paired)
+CO_READER_FRAMES = [
+    # a TD1 name `O` the reader and the co-reader both read as the digit `0` (0.96-0.97, 0.82-0.84): decoded as
+    # a letter, the reader's trace of `D` outweighs its trace of `O`; the co-reader's `O` (0.15-0.18) decides
+    pytest.param(47, 772, "td1", "photo", id="s47-772-name-O"),
+    # a TD3 name `T` the reader reads at 0.67 (`1` 0.33), under the 0.8 bar; the co-reader reads it at 0.96
+    pytest.param(49, 200, "td3", "photo", id="s49-200-name-T"),
+]
+
+
+@pytest.mark.parametrize(("seed", "index", "kind", "style"), CO_READER_FRAMES)
+def test_where_no_reading_stands_the_reader_and_the_co_reader_read_together(
+        set_frame: SetFrame, seed: int, index: int, kind: str, style: str) -> None:
+    sample = set_frame(seed, index, kind, style)
+    image = _as_stored(sample)
+    result = MrzReader().read(image)
+    assert result is not None and result.valid and result.lines == tuple(sample.lines)
+    assert result.checks["co_reader"]
+    alone = MrzReader(co_reader_path=None).read(image)
+    assert alone is None or not alone.valid
+
+
 def test_in_camera_mode_a_single_frame_name_misread_is_outvoted_by_the_next_frames(set_frame: SetFrame) -> None:
     # the voter's own defence, without the blur objector: frame 971 above (seed 2), false-accepted by the other
     # three networks, as a camera's first frame, then fresh frames of the same MRZ. The voter releases an MRZ
