@@ -36,6 +36,7 @@ from ocr.mrz.parse import (
     faint_overload,
     holds_still,
     network_mend,
+    no_twin_seen,
     objector_vetoes,
     passes_check_digits,
     rival_under,
@@ -548,7 +549,9 @@ class MrzReader:
         reader vouches for the fields no check digit covers, no glyph mended to a check-blind twin unless read
         surely, no other reading the reader's or the second opinion's probabilities see beside it, the
         objectors), and no network may read a covered glyph as its check-blind twin (+8 exact reads over 26,000
-        frames, none lost, 0 false accepts; session 17)."""
+        frames, none lost, 0 false accepts; session 17). A mended glyph with check-blind twins need not be read
+        surely where two check digits answer for it and no network sees a twin at all (parse.no_twin_seen;
+        session 18)."""
         if self.objector is None:
             return None
         third = self._decode(self.objector, fmt, cells, heights, shifts)
@@ -562,8 +565,10 @@ class MrzReader:
         mended = self._decoded(fmt, probs, heights)
         if mended.result.lines != lines or not mended.result.valid:
             return None  # decoded again, a rule refused a glyph (ambiguity guard, height, confidence)
+        every_network = [reading.probs, *(w.probs for w in witnesses)]
         if not (confirms(reading.result, mended.result)
-                and surely_mended(reading.result, mended.result, mended.probs)
+                and (surely_mended(reading.result, mended.result, mended.probs)
+                     or no_twin_seen(reading.result, mended.result, every_network))
                 and unambiguous_under(mended.result, reading.probs)
                 and not rival_under(mended.result, reading.probs)
                 and not rival_under(mended.result, second.probs)

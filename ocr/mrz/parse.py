@@ -817,3 +817,32 @@ def network_mend(reading: MrzResult, reader_probs: Sequence[Probs], others: Sequ
     for (li, j), char in zip(positions, chars, strict=True):
         probs[li][j] = candidates[(li, j)][char]
     return mended, probs
+
+
+#: a mended glyph's check-blind twins are "unseen" when no network gives them together this much (no_twin_seen)
+TWIN_UNSEEN = 0.01
+#: check digits that must answer for a mended glyph before the networks alone may rule out its twins
+TWIN_WITNESSES = 2
+
+
+def no_twin_seen(reader: MrzResult, reading: MrzResult, probs: Sequence[Sequence[Probs]]) -> bool:
+    """May the glyphs ``reading`` reads otherwise than ``reader`` (a network mend) stand without surely_mended's
+    MEND_BAR? Only if no network (``probs``, each network's class probabilities for the same cells) gives a changed
+    glyph's check-blind twins together TWIN_UNSEEN or more (the check digits cannot tell a character from its
+    twins, values 10, 20 or 30 apart), and at least TWIN_WITNESSES check digits answer for it. Where one check
+    digit alone answers for the glyph, the mend spends it on choosing the character and none is left to catch a
+    misread elsewhere that cancels the change (session 17, a trial without this condition: the fresh photo seed
+    55, frame 25, a TD1 optional-data `R` mended to `P` that cancelled an `O` every network read `0`, in the
+    composite alone). Seen: a TD3 document-number `0` read `O` by the reader (0.64) and `0` by the other three
+    (0.52-0.60); every network gave `0`'s twins (`A`, `K`, `U`) less than 0.01."""
+    layout = _layout_of(reading)
+    for li, (mine, theirs) in enumerate(zip(reader.lines, reading.lines, strict=True)):
+        for j, (x, y) in enumerate(zip(mine, theirs, strict=True)):
+            if x == y:
+                continue
+            if layout.witnesses[li][j] < TWIN_WITNESSES:
+                return False
+            twins = [_INDEX[c] for c in layout.alphabets[li][j] if c != y and (char_value(c) - char_value(y)) % 10 == 0]
+            if any(float(network[li][j][twins].sum()) >= TWIN_UNSEEN for network in probs):
+                return False
+    return True

@@ -237,6 +237,29 @@ def test_a_glyph_the_reader_misread_is_mended_by_what_another_network_read(
     assert without is None or not without.valid
 
 
+#: synthetic frames (seed, index, kind) mended to a `0`/`O` no network read at 0.95, where two check digits answer
+#: for the glyph and no network gives the mended character's check-blind twins 0.01 (parse.no_twin_seen)
+NO_TWIN_FRAMES = [
+    # TD3 document-number `0` read `O` by the reader (0.64); the other three read `0` at 0.52-0.60
+    pytest.param(32, 755, "td3", id="s32-755-0-read-O"),
+    # TD1 document-number `O` read `0` by the reader (0.96) and the second opinion; the objector reads `O` (0.77)
+    pytest.param(42, 805, "td1", id="s42-805-O-read-0"),
+]
+
+
+@pytest.mark.parametrize(("seed", "index", "kind"), NO_TWIN_FRAMES)
+def test_a_glyph_with_check_blind_twins_is_mended_where_two_check_digits_answer_and_no_network_sees_a_twin(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch, seed: int, index: int, kind: str) -> None:
+    sample = set_frame(seed, index, kind, "synthetic")
+    image = _as_stored(sample)
+    result = MrzReader().read(image)
+    assert result is not None and result.valid and result.lines == tuple(sample.lines)
+    assert result.checks["network_mend"]
+    monkeypatch.setattr(engine, "no_twin_seen", lambda *args: False)
+    without = MrzReader().read(image)
+    assert without is None or not without.valid
+
+
 def test_a_mend_to_a_glyph_with_check_blind_twins_needs_the_mending_network_sure(
         set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     # frame 25 of `make_ocr_set.py --seed 55` (photo), made after the network mend: a TD1 line-1 optional-data
@@ -252,6 +275,14 @@ def test_a_mend_to_a_glyph_with_check_blind_twins_needs_the_mending_network_sure
     assert misread == {("O", "0"), ("R", "P")}
     assert wrong.checks["network_mend"]
 
+
+def test_unseen_twins_do_not_stand_in_for_a_sure_mend_where_one_check_digit_alone_answers(
+        set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the same frame: no network gives `P`'s twins (`F`, `Z`, `5`) 0.01, but only the composite answers for the
+    # glyph (TD1 optional data), and the mend spends it on choosing `P` (parse.TWIN_WITNESSES)
+    sample = set_frame(55, 25, "td1", "photo")
+    wrong = _false_accepted_without(parse, "TWIN_WITNESSES", 1, sample, monkeypatch)
+    assert wrong.checks["network_mend"]
 
 
 #: frames (seed, index, kind, style) read by the reader and the co-reader together (MrzReader._paired)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from ocr.mrz import parse
 from ocr.mrz.checks import check_digit
 from ocr.mrz.parse import (
     BLUR_OBJECTOR_VETO,
@@ -19,6 +21,7 @@ from ocr.mrz.parse import (
     faint_overload,
     holds_still,
     network_mend,
+    no_twin_seen,
     objector_vetoes,
     passes_check_digits,
     rival_under,
@@ -606,3 +609,29 @@ def test_a_network_mend_never_changes_a_glyph_no_check_digit_covers() -> None:
     other = onehot(misread)
     other[0][5] = glyph_row({"F": 0.99})  # the name's `E`
     assert network_mend(reading, reader_probs, [other]) is None
+
+
+def test_a_mended_glyph_s_check_blind_twins_must_be_unseen_by_every_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    reader_probs = onehot(TD3)
+    misread = _reader_misreads_0_as_O(reader_probs)
+    reader = decode("TD3", reader_probs)
+    truth = decode("TD3", onehot(TD3))
+    other = onehot(TD3)
+    other[1][5] = glyph_row({"0": 0.6, "O": 0.4})
+    assert reader.lines == misread and truth.valid
+    # `0`'s twins (`A`, `K`, `U`: values 10, 20, 30 apart) are given next to nothing, and two check digits (the
+    # document number's and the composite) answer for the glyph
+    assert no_twin_seen(reader, truth, [reader_probs, other])
+    # a network that gives `U` (30 apart) a little: the check digits could not tell `U` from `0`
+    seeing = onehot(TD3)
+    seeing[1][5] = glyph_row({"0": 0.6, "O": 0.38, "U": 0.02})
+    assert not no_twin_seen(reader, truth, [reader_probs, other, seeing])
+    # only glyphs the mend changed are asked about
+    assert no_twin_seen(truth, truth, [seeing])
+    # a glyph only the composite answers for (TD1 line-1 optional data): however unseen its twins, the mend
+    # would have spent that one check digit on choosing it
+    td1 = decode("TD1", onehot(TD1))
+    changed = decode("TD1", onehot((TD1[0][:16] + "C" + TD1[0][17:], *TD1[1:])))
+    assert td1.valid and not no_twin_seen(changed, td1, [onehot(TD1)])
+    monkeypatch.setattr(parse, "TWIN_WITNESSES", 1)
+    assert no_twin_seen(changed, td1, [onehot(TD1)])
