@@ -213,6 +213,19 @@ def test_a_name_letter_the_other_networks_misread_alike_is_refused_by_the_blur_o
     assert misread == {(right, read)}
 
 
+def _read_through(sample: Sample, check: str) -> np.ndarray:
+    """The frame as stored, which the shipped reader reads exactly through the rule ``checks[check]`` names."""
+    image = _as_stored(sample)
+    result = MrzReader().read(image)
+    assert result is not None and result.valid and result.lines == tuple(sample.lines)
+    assert result.checks[check]
+    return image
+
+
+def _unread(result: MrzResult | None) -> bool:
+    return result is None or not result.valid
+
+
 #: synthetic frames (seed, index, kind) where neither the reader's reading nor the second opinion's stands, and
 #: the network mend puts in the one glyph another network read that passes every check digit (session 17)
 NETWORK_MEND_FRAMES = [
@@ -227,14 +240,9 @@ NETWORK_MEND_FRAMES = [
 @pytest.mark.parametrize(("seed", "index", "kind"), NETWORK_MEND_FRAMES)
 def test_a_glyph_the_reader_misread_is_mended_by_what_another_network_read(
         set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch, seed: int, index: int, kind: str) -> None:
-    sample = set_frame(seed, index, kind, "synthetic")
-    image = _as_stored(sample)
-    result = MrzReader().read(image)
-    assert result is not None and result.valid and result.lines == tuple(sample.lines)
-    assert result.checks["network_mend"]
+    image = _read_through(set_frame(seed, index, kind, "synthetic"), "network_mend")
     monkeypatch.setattr(engine, "network_mend", lambda *args: None)
-    without = MrzReader().read(image)
-    assert without is None or not without.valid
+    assert _unread(MrzReader().read(image))
 
 
 #: synthetic frames (seed, index, kind) mended to a `0`/`O` no network read at 0.95, where two check digits answer
@@ -250,14 +258,9 @@ NO_TWIN_FRAMES = [
 @pytest.mark.parametrize(("seed", "index", "kind"), NO_TWIN_FRAMES)
 def test_a_glyph_with_check_blind_twins_is_mended_where_two_check_digits_answer_and_no_network_sees_a_twin(
         set_frame: SetFrame, monkeypatch: pytest.MonkeyPatch, seed: int, index: int, kind: str) -> None:
-    sample = set_frame(seed, index, kind, "synthetic")
-    image = _as_stored(sample)
-    result = MrzReader().read(image)
-    assert result is not None and result.valid and result.lines == tuple(sample.lines)
-    assert result.checks["network_mend"]
+    image = _read_through(set_frame(seed, index, kind, "synthetic"), "network_mend")
     monkeypatch.setattr(engine, "no_twin_seen", lambda *args: False)
-    without = MrzReader().read(image)
-    assert without is None or not without.valid
+    assert _unread(MrzReader().read(image))
 
 
 def test_a_mend_to_a_glyph_with_check_blind_twins_needs_the_mending_network_sure(
@@ -298,13 +301,8 @@ CO_READER_FRAMES = [
 @pytest.mark.parametrize(("seed", "index", "kind", "style"), CO_READER_FRAMES)
 def test_where_no_reading_stands_the_reader_and_the_co_reader_read_together(
         set_frame: SetFrame, seed: int, index: int, kind: str, style: str) -> None:
-    sample = set_frame(seed, index, kind, style)
-    image = _as_stored(sample)
-    result = MrzReader().read(image)
-    assert result is not None and result.valid and result.lines == tuple(sample.lines)
-    assert result.checks["co_reader"]
-    alone = MrzReader(co_reader_path=None).read(image)
-    assert alone is None or not alone.valid
+    image = _read_through(set_frame(seed, index, kind, style), "co_reader")
+    assert _unread(MrzReader(co_reader_path=None).read(image))
 
 
 def test_in_camera_mode_a_single_frame_name_misread_is_outvoted_by_the_next_frames(set_frame: SetFrame) -> None:
