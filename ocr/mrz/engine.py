@@ -482,7 +482,8 @@ class MrzReader:
         they do not cover alike and surely. Nor may
         the reader's probabilities see another reading the check digits would pass as well
         (parse.unambiguous_under): where the reader found its glyphs ambiguous, the second opinion, the
-        smaller network, being surer of them does not settle it."""
+        smaller network, being surer of them does not settle it. Where no reading stands, a network mend
+        (_mended), then the reader and the co-reader together (_paired), may."""
         reading = self._decode(self.model, fmt, cells, heights, shifts)
         _note_passing(reading, passing)
         # as a witness (parse.confirms) the reader need read the code fields only more likely than not: a
