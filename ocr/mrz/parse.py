@@ -573,12 +573,22 @@ def confirms(witness: MrzResult, reading: MrzResult, bar: float = MIN_CONFIDENCE
     return not check_blind_disagreement(witness, reading)
 
 
+def _check_blind(a: str, b: str) -> bool:
+    """Are ``a`` and ``b`` different characters no check digit can tell apart (values 10, 20 or 30 apart)?"""
+    return a != b and (char_value(a) - char_value(b)) % 10 == 0
+
+
+def _check_blind_twins(allowed: frozenset[str], char: str) -> list[str]:
+    """The characters ``allowed`` holds that no check digit can tell from ``char``."""
+    return [c for c in allowed if _check_blind(c, char)]
+
+
 def check_blind_disagreement(witness: MrzResult, reading: MrzResult) -> bool:
     """Do two readings of the same cells differ in a covered character where the check digits cannot tell
     them apart (values 10, 20 or 30 apart: `G`/`Q`, `F`/`P`, `0`/`U` ...)? A confident `Q`→`G` in a document
     number passes every check digit."""
     layout = _layout_of(reading)
-    return any(x != y and covered and (char_value(x) - char_value(y)) % 10 == 0
+    return any(covered and _check_blind(x, y)
                for a, b, cov in zip(witness.lines, reading.lines, layout.covered, strict=True)
                for x, y, covered in zip(a, b, cov, strict=True))
 
@@ -668,7 +678,7 @@ def surely_mended(reader: MrzResult, reading: MrzResult, probs: Sequence[Probs])
         for j, (x, y) in enumerate(zip(mine, theirs, strict=True)):
             if x == y or float(row_probs[j].max()) >= MEND_BAR:
                 continue
-            if any(c != y and (char_value(c) - char_value(y)) % 10 == 0 for c in layout.alphabets[li][j]):
+            if _check_blind_twins(layout.alphabets[li][j], y):
                 return False
     return True
 
@@ -842,7 +852,7 @@ def no_twin_seen(reader: MrzResult, reading: MrzResult, probs: Sequence[Sequence
                 continue
             if layout.witnesses[li][j] < TWIN_WITNESSES:
                 return False
-            twins = [_INDEX[c] for c in layout.alphabets[li][j] if c != y and (char_value(c) - char_value(y)) % 10 == 0]
+            twins = [_INDEX[c] for c in _check_blind_twins(layout.alphabets[li][j], y)]
             if any(float(network[li][j][twins].sum()) >= TWIN_UNSEEN for network in probs):
                 return False
     return True
